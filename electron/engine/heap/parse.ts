@@ -1,0 +1,655 @@
+// Streaming .heapsnapshot reader: bytes go straight from fixed-size chunks into typed
+// arrays. Nothing holds the file as one string (V8 strings stop at ~512 MiB) and nothing
+// allocates per node, so the cost is one pass over the bytes and ~0.6× the file in arrays.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { UserError } from '../errors';
+import type { HeapSnapshot } from './snapshot';
+import { StringTable } from './strings';
+
+export interface ParseOptions {
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
+  signal?: AbortSignal;
+  /** bytes of memory we may use; defaults to what the OS reports as available */
+  availableBytes?: number;
+  chunkBytes?: number;
+}
+
+interface Meta {
+  node_fields: string[];
+  node_types: unknown[];
+  edge_fields: string[];
+  edge_types: unknown[];
+}
+
+const REQUIRED_NODE_FIELDS = ['type', 'name', 'id', 'self_size', 'edge_count'];
+const REQUIRED_EDGE_FIELDS = ['type', 'name_or_index', 'to_node'];
+
+/**
+ * Bytes of memory analysis of a snapshot needs, from the file size alone (before reading
+ * anything) or from the node/edge counts once the header is read. Per node: 17 B of
+ * columns + ~44 B of dominator/retained/index arrays; per edge: 9 B + ~5 B of retainers.
+ */
+export function estimateMemory(fileBytes: number, counts?: { nodes: number; edges: number }): number {
+  if (counts) return counts.nodes * 61 + counts.edges * 14 + fileBytes * 0.15 + 64 * 2 ** 20;
+  return fileBytes * 1.4 + 64 * 2 ** 20;
+}
+
+export function availableMemory(): number {
+  return os.freemem();
+}
+
+const mb = (n: number) => `${Math.ceil(n / 2 ** 20)} MB`;
+
+function refuseIfTooBig(file: string, need: number, available: number): void {
+  if (need > available) {
+    throw new UserError(
+      `${path.basename(file)} needs about ${mb(need)} of memory to analyse but only ${mb(available)} is available; close other programs or analyse it on a machine with more memory`,
+    );
+  }
+}
+
+// Scanner states.
+const S_TOP = 0; // between top-level keys
+const S_KEY = 1; // inside a top-level key string
+const S_COLON = 2; // after a key, waiting for ':'
+const S_VALUE = 3; // waiting for the start of a value
+const S_META = 4; // capturing the "snapshot" object
+const S_INTS = 5; // inside an int array
+const S_STRINGS = 6; // inside the strings array
+const S_SKIP = 7; // skipping a value we do not keep
+const S_END = 8; // after the closing brace
+
+const SINK_NODES = 1;
+const SINK_EDGES = 2;
+const SINK_DISCARD = 3;
+
+class Parser {
+  state: number = S_TOP;
+  key = '';
+  keyBytes: number[] = [];
+  // generic nested-value tracking (meta capture and skipping)
+  depth = 0;
+  inStr = false;
+  esc = false;
+  metaParts: Buffer[] = [];
+  metaBytes = 0;
+  meta: Meta | null = null;
+  nodeCount = -1;
+  edgeCount = -1;
+  rootIndex = 0;
+  // int arrays
+  sink = 0;
+  acc = 0;
+  inNum = false;
+  field = 0;
+  row = 0;
+  nf = 0;
+  ef = 0;
+  nTypeOff = 0;
+  nNameOff = 0;
+  nIdOff = 0;
+  nSizeOff = 0;
+  nEdgeCountOff = 0;
+  eTypeOff = 0;
+  eNameOff = 0;
+  eToOff = 0;
+  nodeType: Uint8Array = new Uint8Array(0);
+  nodeName = new Uint32Array(0);
+  nodeId = new Uint32Array(0);
+  nodeSelfSize = new Uint32Array(0);
+  firstEdge = new Uint32Array(1);
+  edgeType = new Uint8Array(0);
+  edgeName = new Uint32Array(0);
+  edgeTo = new Uint32Array(0);
+  badToNode = false;
+  nodesDone = false;
+  edgesDone = false;
+  stringsDone = false;
+  // strings
+  strStore: Buffer = Buffer.alloc(0);
+  strStoreLen = 0;
+  strIn = false;
+  strEsc = false;
+  strHasEsc = false;
+  strStart = 0;
+  strStarts = new Float64Array(1024);
+  strEnds = new Float64Array(1024);
+  strEscaped = new Uint8Array(1024);
+  strCount = 0;
+
+  constructor(
+    readonly file: string,
+    readonly fileBytes: number,
+    readonly available: number,
+  ) {}
+
+  fail(what: string): never {
+    throw new UserError(`${path.basename(this.file)} is not a V8 heap snapshot (${what}); pick a .heapsnapshot file`);
+  }
+
+  /** Feed one chunk; `base` is the file offset of buf[0] (for the strings store). */
+  feed(buf: Buffer, len: number, base: number): void {
+    let i = 0;
+    while (i < len) {
+      switch (this.state) {
+        case S_TOP: {
+          const c = buf[i++];
+          if (c === 0x22) {
+            this.state = S_KEY;
+            this.keyBytes.length = 0;
+          } else if (c === 0x7d) {
+            this.state = S_END;
+          } else if (c === 0x7b && base + i === 1) {
+            // the opening brace
+          } else if (c !== 0x2c && c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) {
+            this.fail(base + i === 1 ? 'it does not start with {' : `unexpected byte at offset ${base + i - 1}`);
+          }
+          break;
+        }
+        case S_KEY: {
+          const c = buf[i++];
+          if (c === 0x22) {
+            this.key = Buffer.from(this.keyBytes).toString('utf8');
+            this.state = S_COLON;
+          } else {
+            if (this.keyBytes.length > 200) this.fail('a top-level key is too long');
+            this.keyBytes.push(c);
+          }
+          break;
+        }
+        case S_COLON: {
+          const c = buf[i++];
+          if (c === 0x3a) this.state = S_VALUE;
+          else if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) this.fail(`expected : after "${this.key}"`);
+          break;
+        }
+        case S_VALUE: {
+          const c = buf[i];
+          if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) {
+            i++;
+            break;
+          }
+          this.startValue(c, base + i);
+          break;
+        }
+        case S_META:
+          i = this.captureMeta(buf, i, len);
+          break;
+        case S_INTS:
+          i = this.scanInts(buf, i, len);
+          break;
+        case S_STRINGS:
+          i = this.scanStrings(buf, i, len, base);
+          break;
+        case S_SKIP:
+          i = this.skipValue(buf, i, len);
+          break;
+        case S_END: {
+          const c = buf[i++];
+          if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) this.fail('trailing data after the end');
+          break;
+        }
+      }
+    }
+  }
+
+  startValue(c: number, offset: number): void {
+    const key = this.key;
+    if (key === 'snapshot') {
+      if (c !== 0x7b) this.fail('"snapshot" is not an object');
+      this.state = S_META;
+      this.depth = 0;
+      this.inStr = false;
+      this.esc = false;
+      return;
+    }
+    if (key === 'nodes' || key === 'edges') {
+      if (c !== 0x5b) this.fail(`"${key}" is not an array`);
+      if (!this.meta) this.fail(`"${key}" comes before "snapshot"`);
+      this.sink = key === 'nodes' ? SINK_NODES : SINK_EDGES;
+      this.beginInts();
+      return;
+    }
+    if (key === 'strings') {
+      if (c !== 0x5b) this.fail('"strings" is not an array');
+      this.state = S_STRINGS;
+      this.strIn = false;
+      // the strings section is the rest of the file at most; one allocation, no regrowth
+      this.strStore = Buffer.allocUnsafe(Math.max(16, this.fileBytes - offset));
+      this.strStoreLen = 0;
+      this.pendingStrSkip = true;
+      return;
+    }
+    if (key === 'locations' || key === 'samples' || key === 'trace_function_infos') {
+      // kept out: flat int arrays we do not need yet; scanned (not JSON-parsed) to stay cheap
+      if (c === 0x5b) {
+        this.sink = SINK_DISCARD;
+        this.beginInts();
+        return;
+      }
+    }
+    this.state = S_SKIP;
+    this.depth = 0;
+    this.inStr = false;
+    this.esc = false;
+  }
+
+  pendingStrSkip = false;
+
+  beginInts(): void {
+    this.state = S_INTS;
+    this.acc = 0;
+    this.inNum = false;
+    this.field = 0;
+    this.row = 0;
+    this.pendingOpen = true;
+  }
+
+  pendingOpen = false;
+
+  captureMeta(buf: Buffer, i: number, len: number): number {
+    const start = i;
+    for (; i < len; i++) {
+      const c = buf[i];
+      if (this.inStr) {
+        if (this.esc) this.esc = false;
+        else if (c === 0x5c) this.esc = true;
+        else if (c === 0x22) this.inStr = false;
+      } else if (c === 0x22) this.inStr = true;
+      else if (c === 0x7b || c === 0x5b) this.depth++;
+      else if (c === 0x7d || c === 0x5d) {
+        this.depth--;
+        if (this.depth === 0) {
+          i++;
+          this.metaParts.push(Buffer.from(buf.subarray(start, i)));
+          this.finishMeta();
+          this.state = S_TOP;
+          return i;
+        }
+      }
+    }
+    this.metaParts.push(Buffer.from(buf.subarray(start, i)));
+    this.metaBytes += i - start;
+    if (this.metaBytes > 64 * 2 ** 20) this.fail('the "snapshot" header is larger than 64 MB');
+    return i;
+  }
+
+  finishMeta(): void {
+    let header: { meta?: Meta; node_count?: number; edge_count?: number; root_index?: number };
+    try {
+      header = JSON.parse(Buffer.concat(this.metaParts).toString('utf8'));
+    } catch {
+      this.fail('its "snapshot" header is not valid JSON');
+    }
+    this.metaParts = [];
+    const meta = header.meta;
+    const name = path.basename(this.file);
+    if (!meta || !Array.isArray(meta.node_fields) || !Array.isArray(meta.edge_fields)) {
+      throw new UserError(`${name} has no snapshot.meta node_fields/edge_fields; it is not a V8 heap snapshot`);
+    }
+    for (const f of REQUIRED_NODE_FIELDS) {
+      if (!meta.node_fields.includes(f)) {
+        throw new UserError(`${name} has an unsupported heap snapshot layout: node field "${f}" is missing`);
+      }
+    }
+    for (const f of REQUIRED_EDGE_FIELDS) {
+      if (!meta.edge_fields.includes(f)) {
+        throw new UserError(`${name} has an unsupported heap snapshot layout: edge field "${f}" is missing`);
+      }
+    }
+    const nTypes = meta.node_types?.[meta.node_fields.indexOf('type')];
+    const eTypes = meta.edge_types?.[meta.edge_fields.indexOf('type')];
+    if (!Array.isArray(nTypes) || !Array.isArray(eTypes)) {
+      throw new UserError(`${name} has an unsupported heap snapshot layout: node_types/edge_types are not lists`);
+    }
+    this.meta = meta;
+    this.nf = meta.node_fields.length;
+    this.ef = meta.edge_fields.length;
+    this.nTypeOff = meta.node_fields.indexOf('type');
+    this.nNameOff = meta.node_fields.indexOf('name');
+    this.nIdOff = meta.node_fields.indexOf('id');
+    this.nSizeOff = meta.node_fields.indexOf('self_size');
+    this.nEdgeCountOff = meta.node_fields.indexOf('edge_count');
+    this.eTypeOff = meta.edge_fields.indexOf('type');
+    this.eNameOff = meta.edge_fields.indexOf('name_or_index');
+    this.eToOff = meta.edge_fields.indexOf('to_node');
+    this.rootIndex = header.root_index ?? 0;
+    const nodes = header.node_count;
+    const edges = header.edge_count;
+    if (typeof nodes !== 'number' || typeof edges !== 'number' || nodes < 1 || edges < 0) {
+      throw new UserError(`${name} has no node_count/edge_count in its header; it is not a V8 heap snapshot`);
+    }
+    refuseIfTooBig(this.file, estimateMemory(this.fileBytes, { nodes, edges }), this.available);
+    this.nodeCount = nodes;
+    this.edgeCount = edges;
+    this.nodeType = new Uint8Array(nodes);
+    this.nodeName = new Uint32Array(nodes);
+    this.nodeId = new Uint32Array(nodes);
+    this.nodeSelfSize = new Uint32Array(nodes);
+    this.firstEdge = new Uint32Array(nodes + 1);
+    this.edgeType = new Uint8Array(edges);
+    this.edgeName = new Uint32Array(edges);
+    this.edgeTo = new Uint32Array(edges);
+  }
+
+  // The hot loop: digits accumulate, any other byte ends a number. Numbers go to a flat
+  // batch first; whole rows are then spread into their columns by a second tight loop,
+  // so the byte loop has no per-field branching.
+  batch = new Float64Array(0);
+  bn = 0;
+
+  scanInts(buf: Buffer, i: number, len: number): number {
+    if (this.pendingOpen) {
+      // skip the '['
+      while (i < len && buf[i] !== 0x5b) i++;
+      if (i === len) return i;
+      i++;
+      this.pendingOpen = false;
+      const nf = this.rowWidth();
+      if (this.batch.length !== nf * 65536) this.batch = new Float64Array(nf * 65536);
+      this.bn = 0;
+    }
+    let acc = this.acc;
+    let inNum = this.inNum;
+    let bn = this.bn;
+    const batch = this.batch;
+    const cap = batch.length;
+    for (; i < len; i++) {
+      const c = buf[i];
+      if (c <= 57 && c >= 48) {
+        acc = acc * 10 + (c - 48);
+        inNum = true;
+        continue;
+      }
+      if (inNum) {
+        batch[bn++] = acc;
+        acc = 0;
+        inNum = false;
+        if (bn === cap) bn = this.flushRows(bn);
+      }
+      if (c === 0x5d) {
+        this.acc = 0;
+        this.inNum = false;
+        bn = this.flushRows(bn);
+        if (bn !== 0) this.field = bn;
+        this.endInts();
+        return i + 1;
+      }
+      if (c === 0x2d) this.fail('negative number in an int array');
+    }
+    this.acc = acc;
+    this.inNum = inNum;
+    this.bn = this.flushRows(bn);
+    return i;
+  }
+
+  rowWidth(): number {
+    return this.sink === SINK_NODES ? this.nf : this.sink === SINK_EDGES ? this.ef : 1;
+  }
+
+  /** Spread complete rows of the batch into columns; returns the count of leftover values. */
+  flushRows(bn: number): number {
+    const nf = this.rowWidth();
+    const rows = Math.floor(bn / nf);
+    const batch = this.batch;
+    let row = this.row;
+    if (this.sink === SINK_NODES) {
+      if (row + rows > this.nodeCount) this.tooMany();
+      const { nodeType, nodeName, nodeId, nodeSelfSize, firstEdge, nTypeOff, nNameOff, nIdOff, nSizeOff } = this;
+      const nEc = this.nEdgeCountOff;
+      for (let r = 0, j = 0; r < rows; r++, j += nf, row++) {
+        nodeType[row] = batch[j + nTypeOff];
+        nodeName[row] = batch[j + nNameOff];
+        nodeId[row] = batch[j + nIdOff];
+        const sz = batch[j + nSizeOff];
+        nodeSelfSize[row] = sz > 0xffffffff ? 0xffffffff : sz;
+        firstEdge[row + 1] = firstEdge[row] + batch[j + nEc];
+      }
+    } else if (this.sink === SINK_EDGES) {
+      if (row + rows > this.edgeCount) this.tooMany();
+      const { edgeType, edgeName, edgeTo, eTypeOff, eNameOff, eToOff } = this;
+      const nnf = this.nf;
+      const nodeCount = this.nodeCount;
+      let bad = false;
+      for (let r = 0, j = 0; r < rows; r++, j += nf, row++) {
+        edgeType[row] = batch[j + eTypeOff];
+        edgeName[row] = batch[j + eNameOff];
+        const to = batch[j + eToOff];
+        const ord = (to / nnf) | 0;
+        if (ord * nnf !== to || ord >= nodeCount) bad = true;
+        edgeTo[row] = ord;
+      }
+      if (bad) this.badToNode = true;
+    } else {
+      row += rows;
+    }
+    this.row = row;
+    const rest = bn - rows * nf;
+    for (let k = 0; k < rest; k++) batch[k] = batch[rows * nf + k];
+    return rest;
+  }
+
+  tooMany(): never {
+    throw new UserError(
+      `${path.basename(this.file)} is corrupted: more ${this.sink === SINK_NODES ? 'nodes' : 'edges'} than its header declares; take the snapshot again`,
+    );
+  }
+
+  endInts(): void {
+    const name = path.basename(this.file);
+    if (this.sink === SINK_NODES) {
+      if (this.row !== this.nodeCount || this.field !== 0) {
+        throw new UserError(
+          `${name} is corrupted: ${this.row} nodes where the header declares ${this.nodeCount}; take the snapshot again`,
+        );
+      }
+      this.nodesDone = true;
+    } else if (this.sink === SINK_EDGES) {
+      if (this.row !== this.edgeCount || this.field !== 0) {
+        throw new UserError(
+          `${name} is corrupted: ${this.row} edges where the header declares ${this.edgeCount}; take the snapshot again`,
+        );
+      }
+      if (this.badToNode) throw new UserError(`${name} is corrupted: an edge points outside the nodes; take the snapshot again`);
+      this.edgesDone = true;
+    }
+    this.state = S_TOP;
+  }
+
+  scanStrings(buf: Buffer, i: number, len: number, base: number): number {
+    if (this.pendingStrSkip) {
+      while (i < len && buf[i] !== 0x5b) i++;
+      if (i === len) return i;
+      i++;
+      this.pendingStrSkip = false;
+    }
+    // copy the rest of this chunk into the store; offsets below are store positions
+    const storeBase = this.strStoreLen - i;
+    const copyFrom = i;
+    let end = len;
+    while (i < len) {
+      if (this.strIn) {
+        if (this.strEsc) {
+          this.strEsc = false;
+          i++;
+          continue;
+        }
+        let j = i;
+        while (j < len) {
+          const c = buf[j];
+          if (c === 0x22 || c === 0x5c) break;
+          j++;
+        }
+        if (j === len) {
+          i = len;
+          break;
+        }
+        if (buf[j] === 0x5c) {
+          this.strHasEsc = true;
+          this.strEsc = true;
+          i = j + 1;
+          continue;
+        }
+        this.pushString(this.strStart, storeBase + j);
+        this.strIn = false;
+        i = j + 1;
+        continue;
+      }
+      const c = buf[i];
+      if (c === 0x22) {
+        this.strIn = true;
+        this.strHasEsc = false;
+        this.strStart = storeBase + i + 1;
+        i++;
+      } else if (c === 0x5d) {
+        i++;
+        end = i;
+        this.stringsDone = true;
+        this.state = S_TOP;
+        break;
+      } else if (c === 0x2c || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) {
+        i++;
+      } else {
+        this.fail(`unexpected byte in "strings" at offset ${base + i}`);
+      }
+    }
+    const n = end - copyFrom;
+    if (this.strStoreLen + n > this.strStore.length) this.fail('the strings section overflows the file size');
+    buf.copy(this.strStore, this.strStoreLen, copyFrom, end);
+    this.strStoreLen += n;
+    return i;
+  }
+
+  pushString(start: number, end: number): void {
+    if (this.strCount === this.strStarts.length) {
+      const cap = this.strCount * 2;
+      const s = new Float64Array(cap);
+      s.set(this.strStarts);
+      this.strStarts = s;
+      const e = new Float64Array(cap);
+      e.set(this.strEnds);
+      this.strEnds = e;
+      const x = new Uint8Array(cap);
+      x.set(this.strEscaped);
+      this.strEscaped = x;
+    }
+    this.strStarts[this.strCount] = start;
+    this.strEnds[this.strCount] = end;
+    this.strEscaped[this.strCount] = this.strHasEsc ? 1 : 0;
+    this.strCount++;
+  }
+
+  skipValue(buf: Buffer, i: number, len: number): number {
+    for (; i < len; i++) {
+      const c = buf[i];
+      if (this.inStr) {
+        if (this.esc) this.esc = false;
+        else if (c === 0x5c) this.esc = true;
+        else if (c === 0x22) this.inStr = false;
+        continue;
+      }
+      if (c === 0x22) this.inStr = true;
+      else if (c === 0x7b || c === 0x5b) this.depth++;
+      else if (c === 0x7d || c === 0x5d) {
+        this.depth--;
+        if (this.depth === 0) {
+          this.state = S_TOP;
+          return i + 1;
+        }
+        if (this.depth < 0) {
+          // a scalar value followed by the closing brace of the file
+          this.state = S_END;
+          return i + 1;
+        }
+      } else if (this.depth === 0 && c === 0x2c) {
+        // end of a scalar value
+        this.state = S_TOP;
+        return i + 1;
+      }
+    }
+    return i;
+  }
+
+  finish(): HeapSnapshot {
+    const name = path.basename(this.file);
+    const missing = !this.meta
+      ? 'no "snapshot" header'
+      : !this.nodesDone
+        ? `the nodes stop at ${this.row} of ${this.nodeCount}`
+        : !this.edgesDone
+          ? `the edges stop at ${this.sink === SINK_EDGES ? this.row : 0} of ${this.edgeCount}`
+          : !this.stringsDone
+            ? `the strings stop after ${this.strCount}`
+            : this.state !== S_END
+              ? 'the closing brace is missing'
+              : null;
+    if (missing) throw new UserError(`${name} is truncated: ${missing}; take the snapshot again`);
+    const meta = this.meta!;
+    if (this.firstEdge[this.nodeCount] !== this.edgeCount) {
+      throw new UserError(
+        `${name} is corrupted: node edge counts add up to ${this.firstEdge[this.nodeCount]}, not ${this.edgeCount}; take the snapshot again`,
+      );
+    }
+    const strings = new StringTable(
+      this.strStore.subarray(0, this.strStoreLen),
+      this.strStarts.subarray(0, this.strCount),
+      this.strEnds.subarray(0, this.strCount),
+      this.strEscaped.subarray(0, this.strCount),
+      this.strCount,
+    );
+    return {
+      file: this.file,
+      nodeCount: this.nodeCount,
+      edgeCount: this.edgeCount,
+      nodeTypeNames: (meta.node_types[this.nTypeOff] as string[]).slice(),
+      edgeTypeNames: (meta.edge_types[this.eTypeOff] as string[]).slice(),
+      rootOrdinal: Math.floor(this.rootIndex / this.nf),
+      nodeType: this.nodeType,
+      nodeName: this.nodeName,
+      nodeId: this.nodeId,
+      nodeSelfSize: this.nodeSelfSize,
+      firstEdge: this.firstEdge,
+      edgeType: this.edgeType,
+      edgeName: this.edgeName,
+      edgeTo: this.edgeTo,
+      strings,
+    };
+  }
+}
+
+/** Parse a .heapsnapshot file chunk by chunk into typed arrays. Bad files → UserError. */
+export async function parseSnapshot(file: string, opts: ParseOptions = {}): Promise<HeapSnapshot> {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    throw new UserError(`${file} does not exist or cannot be read; check the path`);
+  }
+  if (!stat.isFile()) throw new UserError(`${file} is not a file; give the path of a .heapsnapshot file`);
+  if (stat.size === 0) throw new UserError(`${path.basename(file)} is empty (0 bytes); take the snapshot again`);
+  const available = opts.availableBytes ?? availableMemory();
+  refuseIfTooBig(file, estimateMemory(stat.size), available);
+  const parser = new Parser(file, stat.size, available);
+  const chunk = Buffer.allocUnsafe(opts.chunkBytes ?? 8 * 2 ** 20);
+  const fh = await fs.promises.open(file, 'r');
+  try {
+    let pos = 0;
+    let lastReport = 0;
+    for (;;) {
+      opts.signal?.throwIfAborted();
+      const { bytesRead } = await fh.read(chunk, 0, chunk.length, pos);
+      if (bytesRead === 0) break;
+      parser.feed(chunk, bytesRead, pos);
+      pos += bytesRead;
+      if (opts.onProgress && (pos - lastReport > 32 * 2 ** 20 || pos === stat.size)) {
+        lastReport = pos;
+        opts.onProgress(pos, stat.size);
+      }
+    }
+  } finally {
+    await fh.close();
+  }
+  return parser.finish();
+}

@@ -1,0 +1,84 @@
+// The whole analysis of 1–3 snapshots, in order, keeping only what later steps need of
+// each earlier snapshot (its digest) so three 1 GB files never sit in memory together.
+import fs from 'node:fs';
+import type { DiffRow } from '../../../shared/api';
+import type { Suspect } from '../../../shared/result';
+import type { ClassSummaryRow } from './aggregate';
+import { attachAllocationSites } from './allocation';
+import { diffSnapshots } from './diff';
+import type { HeapAnalysis, HeapDigest } from './model';
+import { analyzeSnapshot, classSummary, digestOf } from './model';
+import { parseSnapshot } from './parse';
+import { findSuspects } from './suspects';
+
+export interface PipelineOptions {
+  requestsBetween?: number;
+  revealStrings?: boolean;
+  /** JSON of HeapProfiler.getSamplingProfile, or a path to a file holding it */
+  allocationProfile?: unknown;
+  /** memory we may use, bytes (tests); defaults to what the OS reports */
+  availableBytes?: number;
+  /** how many summary rows to return per snapshot */
+  summaryRows?: number;
+}
+
+export interface PipelineResult {
+  summaries: ClassSummaryRow[][];
+  suspects: Suspect[];
+  diff?: DiffRow[];
+}
+
+export type Progress = (p: { phase: string; percent: number }) => void;
+
+export async function runPipeline(
+  files: string[],
+  o: PipelineOptions,
+  onProgress: Progress = () => {},
+  signal?: AbortSignal,
+  keep?: (i: number, a: HeapAnalysis) => void,
+): Promise<PipelineResult> {
+  const sizes = files.map((f) => {
+    try {
+      return fs.statSync(f).size;
+    } catch {
+      return 1;
+    }
+  });
+  const total = sizes.reduce((x, y) => x + y, 0) || 1;
+  let done = 0;
+  const summaries: ClassSummaryRow[][] = [];
+  const digests: HeapDigest[] = [];
+  let last: HeapAnalysis | null = null;
+  for (let i = 0; i < files.length; i++) {
+    const share = sizes[i] / total;
+    const label = `snapshot ${i + 1}/${files.length}`;
+    const snap = await parseSnapshot(files[i], {
+      signal,
+      availableBytes: o.availableBytes,
+      onProgress: (read, size) =>
+        onProgress({ phase: `${label}: parsing`, percent: 100 * (done + share * 0.55 * (read / size)) }),
+    });
+    signal?.throwIfAborted();
+    const a = analyzeSnapshot(snap, (step, f) =>
+      onProgress({ phase: `${label}: ${step}`, percent: 100 * (done + share * (0.55 + 0.4 * f)) }),
+    );
+    signal?.throwIfAborted();
+    summaries.push(classSummary(a).slice(0, o.summaryRows ?? 500));
+    digests.push(digestOf(a));
+    keep?.(i, a);
+    last = a;
+    done += share;
+  }
+  onProgress({ phase: 'suspects', percent: 97 });
+  let suspects: Suspect[] = [];
+  let diff: DiffRow[] | undefined;
+  if (files.length >= 2 && last) {
+    const first = digests[0];
+    const mid = files.length >= 3 ? digests[digests.length - 2] : null;
+    suspects = findSuspects(first, mid, last, { requestsBetween: o.requestsBetween, revealStrings: o.revealStrings });
+    diff = diffSnapshots(first, digests[digests.length - 1], o.requestsBetween);
+    if (o.allocationProfile) suspects = attachAllocationSites(suspects, o.allocationProfile);
+  }
+  onProgress({ phase: 'done', percent: 100 });
+  return { summaries, suspects, diff };
+}

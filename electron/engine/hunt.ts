@@ -1,0 +1,582 @@
+// The orchestrator of one hunt: start or attach the target, warm it up, run the load in
+// segments with a post-GC checkpoint after each, take heap data at the planned points,
+// analyse, decide, and write the run folder. Everything it learns goes to disk as it
+// learns it, so a crash of the target or of leakhound loses nothing.
+import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ApiEvent } from '../../shared/api';
+import type { Endpoint, Phase, RunOptions } from '../../shared/options';
+import {
+  type Checkpoint,
+  type LoadStats,
+  type ProcessSample,
+  type Result,
+  type RunStatus,
+  resultSchema,
+  type Sample,
+  SCHEMA_VERSION,
+  type SnapshotRef,
+  type Suspect,
+  type Verdict,
+} from '../../shared/result';
+import { UserError } from './errors';
+import { analyzeSnapshots } from './heap/analyze';
+import { Decimator } from './hunt/decimate';
+import { NodeInspector } from './hunt/node-inspector';
+import { makePlan } from './hunt/plan';
+import { guessRuntime } from './hunt/runtime-guess';
+import { JsonlWriter } from './jsonl';
+import { LoadRecorder, runLoad } from './load/generator';
+import { descendants, readSmapsRollup } from './proc/procfs';
+import { TreeSampler } from './proc/sampler';
+import { PythonAgentSession, type PyCapture, pythonAgentEnv, pythonSuspects } from './python/session';
+import { defaultDataDir, ensureDir, FILES, newRunId, runsDir, writeFileAtomic, writeMeta } from './store';
+import { defaultLogFile, isInspectorChatter, SpawnedTarget } from './target/spawn';
+import { decideVerdict } from './verdict/decide';
+import { VERSION } from './version';
+
+export interface HuntEnv {
+  dataDir?: string;
+}
+
+const isLoopback = (host: string) =>
+  host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+export class Hunt extends EventEmitter {
+  readonly id: string;
+  readonly dir: string;
+  private readonly abortLoad = new AbortController();
+  private stopRequested = false;
+  private manualSnapshots = 0;
+  private target: SpawnedTarget | null = null;
+  private inspector: NodeInspector | null = null;
+  private python: PythonAgentSession | null = null;
+  private sampler: TreeSampler | null = null;
+  private readonly recorder = new LoadRecorder();
+  private readonly samples = new Decimator<Sample>(4000);
+  private readonly checkpoints: Checkpoint[] = [];
+  private readonly snapshots: SnapshotRef[] = [];
+  private readonly pyCaptures: PyCapture[] = [];
+  private readonly warnings: string[] = [];
+  private samplesOut: JsonlWriter | null = null;
+  private checkpointsOut: JsonlWriter | null = null;
+  private eventsOut: JsonlWriter | null = null;
+  private heapUsed: { used: number; total: number } | null = null;
+  private heapPoll: NodeJS.Timeout | null = null;
+  private readonly startedAt = new Date();
+  private readonly t0 = performance.now();
+  private targetDied = false;
+  /** the target announced it is exiting (Node waits for our inspector to let go) */
+  private targetExiting = false;
+  private phase: Phase = 'starting';
+  private abortHunt: (() => void) | null = null;
+
+  constructor(
+    readonly options: RunOptions,
+    env: HuntEnv = {},
+  ) {
+    super();
+    if (!options.spawn && options.attach === undefined)
+      throw new UserError('say what to hunt: --spawn "<command line>" or --attach <pid>');
+    if (options.spawn && options.attach !== undefined) throw new UserError('--spawn and --attach exclude each other');
+    if (options.load === 'builtin' && !options.url && !options.endpoints?.length)
+      throw new UserError('--url is required: the URL to send requests to, e.g. http://127.0.0.1:{port}/');
+    if (options.requests !== undefined && options.durationMs !== undefined)
+      throw new UserError('give --requests or --duration, not both');
+    for (const u of [options.url, ...(options.endpoints ?? []).map((e) => e.url)]) {
+      if (!u) continue;
+      let parsed: URL;
+      try {
+        parsed = new URL(u.split('{port}').join('1'));
+      } catch {
+        throw new UserError(`not a valid URL: ${u} (example: http://127.0.0.1:{port}/)`);
+      }
+      if (parsed.protocol !== 'http:')
+        throw new UserError(`only http:// URLs can be loaded (got ${parsed.protocol} in ${u})`);
+      if (!isLoopback(parsed.hostname) && !options.allowRemote)
+        throw new UserError(
+          `${u} is not on this machine: leakhound only loads loopback targets unless you pass --allow-remote`,
+        );
+    }
+    this.id = options.out ? path.basename(path.resolve(options.out)) : newRunId(this.startedAt);
+    this.dir = options.out
+      ? path.resolve(options.out)
+      : path.join(runsDir(env.dataDir ?? defaultDataDir()), this.id);
+  }
+
+  /** End the load early; the final snapshot and the analysis still run. */
+  stop(): void {
+    this.stopRequested = true;
+    this.abortLoad.abort();
+  }
+
+  /** Stop everything now and write what was gathered. */
+  async abort(): Promise<void> {
+    this.stop();
+    this.abortHunt?.();
+  }
+
+  async snapshotNow(): Promise<void> {
+    this.manualSnapshots++;
+  }
+
+  private ms(): number {
+    return Math.round(performance.now() - this.t0);
+  }
+
+  private emitEvent(e: ApiEvent): void {
+    if (e.type !== 'sample') this.eventsOut?.append({ t: this.ms(), ...e });
+    this.emit('event', e);
+  }
+
+  private setPhase(phase: Phase, progress: number, message: string): void {
+    this.phase = phase;
+    this.emitEvent({ type: 'phase', id: this.id, phase, progress: Math.min(1, Math.max(0, progress)), message });
+  }
+
+  private log(level: 'info' | 'warn' | 'error', message: string): void {
+    if (level === 'warn') this.warnings.push(message);
+    this.emitEvent({ type: 'log', id: this.id, level, message });
+  }
+
+  async start(): Promise<Result> {
+    ensureDir(this.dir);
+    if (existsSync(path.join(this.dir, FILES.result)) || existsSync(path.join(this.dir, FILES.samples)))
+      throw new UserError(`${this.dir} already holds a run: choose another --out folder`);
+    const o = this.options;
+    const command = o.spawn ?? `pid ${o.attach}`;
+    writeMeta(this.dir, {
+      id: this.id,
+      startedAt: this.startedAt.toISOString(),
+      status: 'running',
+      command,
+      options: o as unknown as Record<string, unknown>,
+      ownerPid: process.pid,
+    });
+    this.samplesOut = new JsonlWriter(path.join(this.dir, FILES.samples));
+    this.checkpointsOut = new JsonlWriter(path.join(this.dir, FILES.checkpoints));
+    this.eventsOut = new JsonlWriter(path.join(this.dir, FILES.events));
+    let status: RunStatus = 'finished';
+    let failure: Error | null = null;
+    let verdict: Verdict | null = null;
+    let suspects: Suspect[] = [];
+    const aborted = new Promise<'aborted'>((resolve) => {
+      this.abortHunt = () => resolve('aborted');
+    });
+    try {
+      const outcome = await Promise.race([this.body(), aborted]);
+      if (outcome === 'aborted') status = 'interrupted';
+      else ({ verdict, suspects } = outcome);
+    } catch (e) {
+      failure = e as Error;
+    }
+    if (this.targetDied) status = 'target-died';
+    else if (failure) status = 'failed';
+    return this.finish(status, failure, verdict, suspects);
+  }
+
+  private async body(): Promise<{ verdict: Verdict; suspects: Suspect[] }> {
+    const o = this.options;
+    const plan = makePlan(o);
+    this.setPhase('starting', 0, o.spawn ? `starting ${o.spawn}` : `attaching to pid ${o.attach}`);
+    if (o.attach !== undefined)
+      throw new UserError('--attach is not available in this build yet: start the server with --spawn');
+    const runtime = guessRuntime(o.spawn as string, o.cwd ?? process.cwd());
+    const env: Record<string, string> = { ...(process.env as Record<string, string>), ...o.env };
+    if (runtime === 'python') Object.assign(env, pythonAgentEnv(this.dir).env);
+    this.target = await SpawnedTarget.start({
+      command: o.spawn as string,
+      url: o.url ?? o.endpoints?.[0]?.url ?? 'http://127.0.0.1:{port}/',
+      cwd: o.cwd ?? process.cwd(),
+      env,
+      readyTimeoutMs: o.readyTimeoutMs,
+      inspect: runtime !== 'python',
+      logFile: defaultLogFile(this.dir),
+    });
+    const target = this.target;
+    target.onExitBlocked = () => {
+      this.targetExiting = true;
+      this.log('info', 'the target is exiting: disconnecting the inspector so it can');
+      void this.inspector?.cdp.close();
+    };
+    void target.onExit().then((exit) => {
+      if (this.phase === 'stopping' || this.phase === 'done') return;
+      this.targetDied = true;
+      const how = exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`;
+      this.log('error', `the target ${how} during the ${this.phase} phase`);
+      this.abortLoad.abort();
+    });
+    this.log('info', `target pid ${target.pid} listening at ${target.url}`);
+    await this.connectRuntime(runtime);
+    this.startSampling(target.pid);
+    const endpoints = this.endpoints(target.port);
+
+    this.setPhase('warmup', 0, `warming up with ${plan.warmupRequests} requests`);
+    if (plan.warmupRequests > 0 && o.load === 'builtin')
+      await this.load(endpoints, { requests: plan.warmupRequests });
+    const warmupRequests = this.recorder.requests;
+
+    let snapshotNo = 0;
+    const snapshotFiles: string[] = [];
+    const snapshotAt: number[] = [];
+    for (let seg = 0; seg <= plan.segments; seg++) {
+      if (seg > 0) {
+        this.setPhase('load', (seg - 1) / plan.segments, `load segment ${seg} of ${plan.segments}`);
+        if (o.load === 'builtin')
+          await this.load(endpoints, {
+            requests: plan.segmentRequests ?? undefined,
+            durationMs: plan.segmentMs ?? undefined,
+          });
+        else await this.sleep(plan.segmentMs ?? 5000);
+      }
+      if (this.targetDied) break;
+      const last = seg === plan.segments || this.stopRequested;
+      await this.checkpoint();
+      const planned = plan.snapshotAfter.includes(seg) || (last && plan.snapshotAfter.length > 0);
+      const manual = this.manualSnapshots > 0;
+      if ((planned || manual) && !o.safe) {
+        if (manual) this.manualSnapshots--;
+        snapshotNo++;
+        const label = !planned ? `manual-${snapshotNo}` : seg === 0 ? 'baseline' : last ? 'final' : 'middle';
+        const file = await this.heapCapture(snapshotNo, label);
+        if (file && planned) {
+          snapshotFiles.push(file);
+          snapshotAt.push(this.recorder.requests);
+        }
+      }
+      if (last) break;
+    }
+    this.stopHeapPoll();
+
+    // Analysis
+    let suspects: Suspect[] = [];
+    if (!this.targetDied) {
+      this.setPhase('analysis', 0, 'analysing heap data');
+      suspects = await this.analyse(snapshotFiles, snapshotAt);
+    }
+    const measured = this.checkpoints.filter((c) => c.requests >= warmupRequests);
+    const verdict = decideVerdict({
+      checkpoints: measured,
+      suspects,
+      heapKnown: this.inspector !== null || this.python !== null,
+      heapLabel: this.inspector ? 'the JS heap (used + external)' : 'the Python heap',
+    });
+    return { verdict, suspects };
+  }
+
+  private endpoints(port: number): Endpoint[] {
+    const sub = (u: string) => u.split('{port}').join(String(port));
+    const list = this.options.endpoints?.length
+      ? this.options.endpoints
+      : [{ url: this.options.url as string, method: 'GET', weight: 1 }];
+    return list.map((e) => ({ ...e, url: sub(e.url) }));
+  }
+
+  private async connectRuntime(runtime: 'node' | 'python' | 'other'): Promise<void> {
+    const target = this.target as SpawnedTarget;
+    if (runtime === 'python') {
+      this.python = new PythonAgentSession(pythonAgentEnv(this.dir).socketDir);
+      const pids = await this.python.livePids();
+      if (pids.length === 0) {
+        this.log('warn', 'the Python agent did not answer: memory curves only, no heap detail');
+        this.python = null;
+      }
+      return;
+    }
+    const urls = await target.waitForInspectors(1, runtime === 'node' ? 5000 : 1500);
+    if (urls.length === 0) {
+      if (runtime === 'node')
+        this.log('warn', 'the Node inspector did not open (NODE_OPTIONS ignored?): memory curves only');
+      return;
+    }
+    this.inspector = await NodeInspector.pick(urls, [target.pid]);
+    if (!this.inspector) return;
+    await this.inspector.enable();
+    try {
+      await this.inspector.startSampling();
+    } catch (e) {
+      this.log('warn', `the sampling heap profiler could not start: ${(e as Error).message}`);
+    }
+    this.heapPoll = setInterval(() => {
+      this.inspector
+        ?.heapUsage()
+        .then((h) => {
+          this.heapUsed = h;
+        })
+        .catch(() => {});
+    }, 500);
+    this.heapPoll.unref();
+  }
+
+  private stopHeapPoll(): void {
+    if (this.heapPoll) clearInterval(this.heapPoll);
+    this.heapPoll = null;
+  }
+
+  private startSampling(rootPid: number): void {
+    this.sampler = new TreeSampler({ rootPid, rssHz: 5, pssHz: 1 });
+    this.sampler.on('sample', (s: { t: number; rssBytes: number; pssBytes: number | null; processes: ProcessSample[] }) => {
+      const sample: Sample = {
+        t: this.ms(),
+        requests: this.recorder.requests,
+        rssBytes: s.rssBytes,
+        pssBytes: s.pssBytes,
+        heapUsedBytes: this.heapUsed?.used ?? null,
+        heapTotalBytes: this.heapUsed?.total ?? null,
+        processes: s.processes,
+      };
+      this.samples.push(sample);
+      this.samplesOut?.append(sample);
+      this.emitEvent({ type: 'sample', id: this.id, sample });
+    });
+    this.sampler.start();
+  }
+
+  private async load(endpoints: Endpoint[], budget: { requests?: number; durationMs?: number }): Promise<void> {
+    if (this.stopRequested || this.targetDied) return;
+    const o = this.options;
+    const ticker = setInterval(() => {
+      const live = this.recorder.liveStats(2000);
+      this.emitEvent({
+        type: 'load',
+        id: this.id,
+        requests: live.requests,
+        errors: live.errors,
+        rps: live.rps,
+        latencyMs: { p50: live.p50, p95: live.p95, p99: live.p99 },
+      });
+    }, 1000);
+    ticker.unref();
+    try {
+      await runLoad(
+        {
+          endpoints,
+          concurrency: o.concurrency,
+          requests: budget.requests,
+          durationMs: budget.durationMs,
+          rate: o.rate,
+          timeoutMs: o.requestTimeoutMs,
+          signal: this.abortLoad.signal,
+        },
+        this.recorder,
+      );
+    } finally {
+      clearInterval(ticker);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.abortLoad.signal.addEventListener('abort', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+
+  private treePss(): { pss: number | null; rss: number } {
+    const root = this.target?.pid;
+    const pids = root ? [root, ...descendants(root)] : [];
+    let pss = 0;
+    let rss = 0;
+    let any = false;
+    for (const pid of pids) {
+      const r = readSmapsRollup(pid);
+      if (!r) continue;
+      any = true;
+      pss += r.pssBytes;
+      rss += r.rssBytes;
+    }
+    return { pss: any ? pss : null, rss };
+  }
+
+  private async checkpoint(): Promise<void> {
+    let heapBytes: number | null = null;
+    let externalBytes: number | null = null;
+    try {
+      if (this.inspector) {
+        const m = await this.inspector.collectAndMeasure();
+        heapBytes = m.heapUsed + m.external;
+        externalBytes = m.external;
+      } else if (this.python) {
+        const per = await this.python.checkpoint();
+        if (per.length) heapBytes = per.reduce((a, p) => a + p.heapBytes, 0);
+      }
+    } catch (e) {
+      if (!this.targetDied && !this.targetExiting) this.log('warn', `a post-GC measurement failed: ${(e as Error).message}`);
+    }
+    const { pss, rss } = this.treePss();
+    const cp: Checkpoint = { t: this.ms(), requests: this.recorder.requests, heapBytes, externalBytes, pssBytes: pss, rssBytes: rss };
+    this.checkpoints.push(cp);
+    this.checkpointsOut?.append(cp);
+    this.emitEvent({ type: 'checkpoint', id: this.id, checkpoint: cp });
+  }
+
+  /** Take the runtime's heap data; returns the snapshot file for Node. */
+  private async heapCapture(no: number, label: string): Promise<string | null> {
+    this.setPhase('snapshot', 0, `heap snapshot ${no} (${label})`);
+    const at = this.recorder.requests;
+    try {
+      if (this.inspector) {
+        this.log(
+          'info',
+          `taking heap snapshot ${no} (${label}): the target is frozen while V8 writes it, and its memory may briefly double`,
+        );
+        const name = `snapshot-${no}-${label}.heapsnapshot`;
+        const file = path.join(this.dir, name);
+        const { bytes, pauseMs } = await this.inspector.takeSnapshot(file);
+        this.snapshots.push({ file: name, label, atRequests: at, bytes, pid: this.inspector.pid, pauseMs: Math.round(pauseMs) });
+        this.log('info', `snapshot ${no}: ${(bytes / 1048576).toFixed(1)} MB, target paused ${Math.round(pauseMs)} ms`);
+        return file;
+      }
+      if (this.python) {
+        if (label === 'baseline') await this.python.startTracemalloc(1);
+        const capture = await this.python.capture(label, { tracemalloc: label === 'final' });
+        if (label === 'final') await this.python.stopTracemalloc();
+        const name = `python-capture-${no}-${label}.json`;
+        writeFileAtomic(path.join(this.dir, name), JSON.stringify(capture));
+        this.pyCaptures.push(capture);
+        this.snapshots.push({ file: name, label, atRequests: at, bytes: JSON.stringify(capture).length });
+        return path.join(this.dir, name);
+      }
+    } catch (e) {
+      if (!this.targetDied && !this.targetExiting) this.log('warn', `heap capture ${no} failed: ${(e as Error).message}`);
+    }
+    return null;
+  }
+
+  private async analyse(files: string[], at: number[]): Promise<Suspect[]> {
+    const requestsBetween = at.length >= 2 ? at[at.length - 1] - at[0] : this.recorder.requests;
+    if (this.python && this.pyCaptures.length >= 3) {
+      return pythonSuspects(this.pyCaptures.slice(-3), requestsBetween, this.python);
+    }
+    if (!this.inspector || files.length < 2) return [];
+    const result = await analyzeSnapshots(files, {
+      requestsBetween,
+      revealStrings: this.options.revealStrings,
+      onProgress: (p) => this.setPhase('analysis', p.percent / 100, `analysis: ${p.phase}`),
+    });
+    return result.suspects;
+  }
+
+  private async finish(
+    status: RunStatus,
+    failure: Error | null,
+    verdict: Verdict | null,
+    suspects: Suspect[],
+  ): Promise<Result> {
+    this.phase = 'stopping';
+    this.stopHeapPoll();
+    this.sampler?.stop();
+    let allocationProfile: unknown = null;
+    if (this.inspector && !this.targetDied) {
+      try {
+        allocationProfile = await this.inspector.stopSampling();
+        writeFileAtomic(path.join(this.dir, FILES.allocationProfile), JSON.stringify(allocationProfile));
+      } catch {
+        // the target is gone or the profiler was never started
+      }
+    }
+    await this.inspector?.close().catch(() => {});
+    await this.python?.close().catch(() => {});
+    const exit = this.target ? await this.target.stop() : null;
+    if (failure && !this.targetDied && !(failure instanceof UserError)) this.log('error', failure.message);
+    const finalVerdict: Verdict =
+      verdict ??
+      (this.checkpoints.length >= 5
+        ? {
+            ...decideVerdict({
+              checkpoints: this.checkpoints.slice(1),
+              suspects: [],
+              heapKnown: this.inspector !== null || this.python !== null,
+              heapLabel: 'the heap',
+            }),
+            kind: 'inconclusive' as const,
+          }
+        : {
+            kind: 'inconclusive' as const,
+            bytesPerRequest: 0,
+            ci95: [0, 0] as [number, number],
+            basis: 'none' as const,
+            reason: '',
+          });
+    if (!verdict) {
+      const why = this.targetDied
+        ? `The target died during the run (${exit?.signal ? `signal ${exit.signal}` : `exit code ${exit?.code}`}) after ${this.recorder.requests} requests, so the hunt could not finish. What was measured before it died:`
+        : status === 'interrupted'
+          ? 'The hunt was stopped before it finished.'
+          : `The hunt failed: ${failure?.message ?? 'unknown error'}.`;
+      finalVerdict.reason = `${why} ${finalVerdict.reason}`.trim();
+    }
+    const load: LoadStats | null = this.recorder.requests > 0 || this.options.load === 'builtin' ? this.recorder.stats() : null;
+    const result: Result = {
+      schemaVersion: SCHEMA_VERSION,
+      id: this.id,
+      status,
+      startedAt: this.startedAt.toISOString(),
+      endedAt: new Date().toISOString(),
+      leakhoundVersion: VERSION,
+      host: { hostname: os.hostname(), platform: `${process.platform}-${process.arch}`, cpus: os.cpus().length, totalMemBytes: os.totalmem() },
+      options: this.options as unknown as Record<string, unknown>,
+      target: {
+        runtime: this.inspector ? 'node' : this.python ? 'python' : guessRuntimeSafe(this.options),
+        mode: this.options.attach !== undefined ? 'attach' : 'spawn',
+        pid: this.target?.pid ?? this.options.attach ?? null,
+        command: this.target ? this.target.argv.join(' ') : (this.options.spawn ?? ''),
+        url: this.target?.url ?? this.options.url ?? null,
+        runtimeVersion: this.inspector?.version ?? null,
+        exitCode: this.targetDied ? (exit?.code ?? null) : null,
+        signal: this.targetDied ? (exit?.signal ?? null) : null,
+        stderrTail: this.targetDied
+          ? this.target?.stderrTail
+              .get()
+              .filter((l) => !isInspectorChatter(l))
+              .slice(-20)
+          : undefined,
+        processes: this.sampler?.processes() ?? [],
+        restarts: this.sampler?.restarts() ?? 0,
+      },
+      load,
+      samples: this.samples.values(),
+      checkpoints: this.checkpoints,
+      verdict: finalVerdict,
+      suspects,
+      snapshots: this.snapshots,
+      warnings: this.warnings,
+      revealStrings: this.options.revealStrings,
+    };
+    const checked = resultSchema.parse(result);
+    for (const w of [this.samplesOut, this.checkpointsOut]) w?.close();
+    const diskError = this.samplesOut?.error ?? this.checkpointsOut?.error;
+    if (diskError) checked.warnings.push(`some samples could not be written to disk: ${diskError.message}`);
+    writeFileAtomic(path.join(this.dir, FILES.result), `${JSON.stringify(checked, null, 1)}\n`);
+    writeMeta(this.dir, {
+      id: this.id,
+      startedAt: this.startedAt.toISOString(),
+      status,
+      command: result.target.command,
+      options: result.options,
+      ownerPid: process.pid,
+      targetPid: result.target.pid,
+      endedAt: result.endedAt,
+    });
+    this.phase = 'done';
+    this.emitEvent({ type: 'phase', id: this.id, phase: status === 'failed' ? 'failed' : 'done', progress: 1, message: status });
+    this.emitEvent({ type: 'done', id: this.id, status });
+    this.eventsOut?.close();
+    if (failure instanceof UserError) throw failure;
+    if (failure && status === 'failed') throw failure;
+    return checked;
+  }
+}
+
+function guessRuntimeSafe(o: RunOptions): 'node' | 'python' | 'other' {
+  try {
+    return o.spawn ? guessRuntime(o.spawn, o.cwd ?? process.cwd()) : 'other';
+  } catch {
+    return 'other';
+  }
+}

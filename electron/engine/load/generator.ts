@@ -1,0 +1,2 @@
+// The name the orchestrator imports; same exports as ./index.
+export * from './index';

@@ -1,0 +1,733 @@
+"""leakhound's in-process agent for Python targets.
+
+Started by leakhound's sitecustomize when LEAKHOUND_AGENT_DIR is set. Every Python process
+(a gunicorn master and each forked worker) listens on its own Unix socket
+`<dir>/py-<pid>.sock` (mode 0600, in a 0700 directory the client created) and answers
+JSON-line requests from a daemon thread, so the application's threads are never used.
+
+Requests:  {"id": 1, "cmd": "census", "args": {...}}\n
+Responses: {"id": 1, "ok": true, "result": {...}} or {"id": 1, "ok": false, "error": "..."}\n
+
+Heavy commands hold the GIL only in their C calls (gc.collect, gc.get_objects, batched
+gc.get_referents); the Python loops between them let request threads run every switch
+interval. Each result reports the wall time and the longest single C call (`maxHoldMs`).
+Standard library only; Python 3.8+.
+"""
+
+import atexit
+import bisect
+import gc
+import itertools
+import json
+import os
+import socket
+import struct
+import sys
+import threading
+import time
+import types
+from array import array
+
+AGENT_VERSION = 1
+_BATCH = 2000  # objects per gc.get_referents call: bounds each GIL hold to ~1 ms
+_MAX_LINE = 1 << 20
+# The cheap "heap" figure of a checkpoint is sys.getallocatedblocks() x this constant: exact
+# and O(1) for the block count, approximate for the bytes. A fixed constant (not a per-process
+# measurement) keeps the series free of jumps and comparable between workers; each census
+# reports the measured mean (`bytesPerBlock`, census bytes / blocks) so the error is visible.
+_BLOCK_BYTES = 64.0
+
+_agent = None
+_hooks_installed = False
+
+
+def start(sock_dir):
+    """Start (once per process) the agent serving on <sock_dir>/py-<pid>.sock."""
+    global _agent, _hooks_installed
+    if _agent is not None and _agent.pid == os.getpid():
+        return _agent
+    _check_dir(sock_dir)
+    agent = _Agent(sock_dir)
+    agent.listen()
+    _agent = agent
+    if not _hooks_installed:
+        _hooks_installed = True
+        if hasattr(os, 'register_at_fork'):
+            os.register_at_fork(after_in_child=_after_fork_child)
+        atexit.register(_at_exit)
+    return agent
+
+
+def _check_dir(sock_dir):
+    st = os.stat(sock_dir)  # missing dir: the run is over, do not recreate it
+    if st.st_uid != os.getuid():
+        raise RuntimeError('%s is not owned by this user' % sock_dir)
+    if st.st_mode & 0o077:
+        raise RuntimeError('%s must be mode 0700, not %o' % (sock_dir, st.st_mode & 0o777))
+
+
+def _after_fork_child():
+    # Runs in the child right after fork, when only the forking thread exists: no locks of the
+    # parent's agent may be taken here. The inherited listening socket is closed but its file
+    # (the parent's) is left alone; the child then listens under its own pid.
+    old = _agent
+    if old is None:
+        return
+    try:
+        old.sock.close()
+    except Exception:
+        pass
+    if old.tm_started_by_us:
+        try:
+            import tracemalloc
+
+            if tracemalloc.is_tracing():
+                tracemalloc.stop()
+        except Exception:
+            pass
+    try:
+        start(old.dir)
+    except Exception as exc:
+        sys.stderr.write('leakhound: python agent not started in child %d: %s\n' % (os.getpid(), exc))
+
+
+def _at_exit():
+    # atexit handlers are inherited by forked children: only remove this process's own socket.
+    agent = _agent
+    if agent is not None and agent.pid == os.getpid():
+        agent.close()
+
+
+def _type_key(t):
+    # 'module:qualname': the colon keeps the split unambiguous (modules and qualnames both have dots)
+    mod = getattr(t, '__module__', None) or '?'
+    name = getattr(t, '__qualname__', None) or getattr(t, '__name__', '?')
+    return '%s:%s' % (mod, name)
+
+
+def _ms(seconds):
+    return round(seconds * 1000.0, 3)
+
+
+class _Timer:
+    """Wall time of a whole command and the longest single GIL-holding C call in it."""
+
+    def __init__(self):
+        self.t0 = time.perf_counter()
+        self.cpu0 = time.thread_time()
+        self.max_hold = 0.0
+
+    def call(self, fn, *args):
+        s = time.perf_counter()
+        r = fn(*args)
+        d = time.perf_counter() - s
+        if d > self.max_hold:
+            self.max_hold = d
+        return r
+
+    def wall(self):
+        return time.perf_counter() - self.t0
+
+    def cpu(self):
+        # CPU time of the agent thread alone: the wall figures also count time the OS gave
+        # other processes on a busy machine
+        return time.thread_time() - self.cpu0
+
+
+class _Agent:
+    def __init__(self, sock_dir):
+        self.dir = sock_dir
+        self.pid = os.getpid()
+        self.started_at = time.time()
+        self.path = os.path.join(sock_dir, 'py-%d.sock' % self.pid)
+        self.sock = None
+        self.first_counts = None  # type key -> count at this process's first census
+        # sorted ids of every object at the first census (8 bytes per object): tells the
+        # instances created since then from the old ones, as memlab does with node ids
+        self.first_ids = None
+        self.tm_started_by_us = False
+        self.tm_deadline = None
+        self.closed = False
+
+    # ---- transport -------------------------------------------------------------------------
+
+    def listen(self):
+        try:
+            os.unlink(self.path)  # a dead process's socket that had our (reused) pid
+        except FileNotFoundError:
+            pass
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        old = os.umask(0o177)  # the file is born 0600: no window where others may connect
+        try:
+            s.bind(self.path)
+        finally:
+            os.umask(old)
+        os.chmod(self.path, 0o600)
+        s.listen(8)
+        self.sock = s
+        t = threading.Thread(target=self._serve, name='leakhound-agent', daemon=True)
+        t.start()
+
+    def close(self):
+        self.closed = True
+        try:
+            self.sock.close()
+        except Exception:
+            pass
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass
+
+    def _serve(self):
+        while not self.closed:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            try:
+                self._handle(conn)
+            except Exception:
+                pass
+            finally:
+                try:
+                    conn.close()
+                except Exception:
+                    pass
+
+    def _peer_allowed(self, conn):
+        try:
+            creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize('3i'))
+            _pid, uid, _gid = struct.unpack('3i', creds)
+            return uid == os.getuid() or uid == 0
+        except Exception:
+            return True  # platform without SO_PEERCRED: the 0700 directory still guards us
+
+    def _handle(self, conn):
+        if not self._peer_allowed(conn):
+            return
+        conn.settimeout(120)
+        buf = b''
+        while True:
+            try:
+                chunk = conn.recv(65536)
+            except socket.timeout:
+                return
+            if not chunk:
+                return
+            buf += chunk
+            if len(buf) > _MAX_LINE:
+                return
+            while b'\n' in buf:
+                line, buf = buf.split(b'\n', 1)
+                if line.strip():
+                    conn.sendall(json.dumps(self._dispatch(line)).encode('utf-8') + b'\n')
+
+    def _dispatch(self, line):
+        rid = None
+        try:
+            req = json.loads(line.decode('utf-8'))
+            rid = req.get('id')
+            cmd = req.get('cmd')
+            args = req.get('args') or {}
+            fn = _COMMANDS.get(cmd)
+            if fn is None:
+                return {'id': rid, 'ok': False, 'error': 'unknown command %r' % (cmd,)}
+            self._expire_tracemalloc()
+            return {'id': rid, 'ok': True, 'result': fn(self, **args)}
+        except Exception as exc:
+            return {'id': rid, 'ok': False, 'error': '%s: %s' % (type(exc).__name__, exc)}
+
+    # ---- commands --------------------------------------------------------------------------
+
+    def ping(self):
+        import tracemalloc
+
+        return {
+            'pid': os.getpid(),
+            'ppid': os.getppid(),
+            'python': sys.version.split()[0],
+            'implementation': sys.implementation.name,
+            'executable': sys.executable,
+            'argv': list(getattr(sys, 'argv', [])),
+            'startedAt': self.started_at,
+            'tracing': tracemalloc.is_tracing(),
+            'agentVersion': AGENT_VERSION,
+        }
+
+    def checkpoint(self):
+        """Cheap post-GC figures for the memory curve; no per-object walk."""
+        timer = _Timer()
+        timer.call(gc.collect)
+        blocks = sys.getallocatedblocks()
+        return {
+            'pid': os.getpid(),
+            'startedAt': self.started_at,
+            'allocatedBlocks': blocks,
+            'heapBytes': int(blocks * _BLOCK_BYTES),
+            'gcCounts': list(gc.get_count()),
+            'gcCollections': [g.get('collections', 0) for g in gc.get_stats()],
+            'wallMs': _ms(timer.wall()),
+            'maxHoldMs': _ms(timer.max_hold),
+        }
+
+    def census(self, inspect=True, top=5, revealStrings=False, budgetMs=3000):
+        """Count and sys.getsizeof total per type, including untracked objects."""
+        timer = _Timer()
+        timer.call(gc.collect)
+        blocks = sys.getallocatedblocks()
+        objs, n_tracked, n_untracked = self._all_objects(timer)
+        getsizeof = sys.getsizeof
+        try:
+            sizes = list(map(getsizeof, objs))
+        except Exception:  # a broken __sizeof__ in app code: fall back one by one
+            sizes = [_safe_sizeof(o) for o in objs]
+        counts = {}
+        by_type = {}
+        for o, s in zip(objs, sizes):
+            t = type(o)
+            c = counts.get(t)
+            if c is None:
+                counts[t] = [1, s]
+            else:
+                c[0] += 1
+                c[1] += s
+        total_bytes = sum(sizes)
+        types_out = {}
+        for t, (c, b) in counts.items():
+            key = _type_key(t)
+            prev = types_out.get(key)
+            if prev is None:
+                types_out[key] = [c, b]
+                by_type[key] = t
+            else:  # distinct classes sharing module.qualname (made in a function): merged
+                prev[0] += c
+                prev[1] += b
+        walk_ms = _ms(timer.wall())
+        inspected = []
+        if inspect and self.first_counts is not None:
+            inspected = self._inspect_growth(types_out, by_type, objs, top, revealStrings, budgetMs / 1000.0)
+        if self.first_counts is None:
+            self.first_counts = {k: v[0] for k, v in types_out.items()}
+            self.first_ids = array('Q', sorted(map(id, objs)))
+        del objs, sizes
+        return {
+            'pid': os.getpid(),
+            'ppid': os.getppid(),
+            'startedAt': self.started_at,
+            'objects': n_tracked + n_untracked,
+            'trackedObjects': n_tracked,
+            'untrackedObjects': n_untracked,
+            'bytes': total_bytes,
+            'allocatedBlocks': blocks,
+            'bytesPerBlock': round(total_bytes / float(blocks), 2) if blocks else None,
+            'types': types_out,
+            'inspected': inspected,
+            'walkMs': walk_ms,
+            'wallMs': _ms(timer.wall()),
+            'cpuMs': _ms(timer.cpu()),
+            'maxHoldMs': _ms(timer.max_hold),
+        }
+
+    def tracemalloc_start(self, frames=1, maxSeconds=900):
+        import tracemalloc
+
+        if not tracemalloc.is_tracing():
+            tracemalloc.start(int(frames))
+            self.tm_started_by_us = True
+        # a window that nobody closes (client died) closes itself
+        self.tm_deadline = time.monotonic() + float(maxSeconds)
+        return {'tracing': True, 'frames': tracemalloc.get_traceback_limit()}
+
+    def tracemalloc_stop(self):
+        import tracemalloc
+
+        was = tracemalloc.is_tracing()
+        if was and self.tm_started_by_us:
+            tracemalloc.stop()
+        self.tm_started_by_us = False
+        self.tm_deadline = None
+        return {'tracing': tracemalloc.is_tracing(), 'wasTracing': was}
+
+    def tracemalloc_snapshot(self, top=30):
+        """Live blocks allocated since tracing started, grouped by file:line."""
+        import tracemalloc
+
+        if not tracemalloc.is_tracing():
+            return {'tracing': False, 'top': [], 'tracedBytes': 0, 'peakBytes': 0, 'wallMs': 0, 'maxHoldMs': 0}
+        timer = _Timer()
+        snap = timer.call(tracemalloc.take_snapshot)
+        # group first (statistics), never filter_traces: that is slow on big snapshots
+        stats = snap.statistics('lineno')
+        traced, peak = tracemalloc.get_traced_memory()
+        out = []
+        for st in stats:
+            if len(out) >= int(top):
+                break
+            fr = st.traceback[0]
+            if fr.filename == __file__:
+                continue
+            out.append({'file': fr.filename, 'line': fr.lineno, 'bytes': st.size, 'count': st.count})
+        return {
+            'tracing': True,
+            'top': out,
+            'tracedBytes': traced,
+            'peakBytes': peak,
+            'wallMs': _ms(timer.wall()),
+            'maxHoldMs': _ms(timer.max_hold),
+        }
+
+    def referrers(self, type_name, limit=3, revealStrings=False, budgetMs=3000):
+        """Referrer chain from a module global or frame down to one instance of type_name."""
+        timer = _Timer()
+        objs, _, _ = self._all_objects(timer)
+        key_match = _type_matcher(type_name)
+        cands = [o for o in objs if key_match(type(o))]
+        del objs
+        chain, sites = self._chain_for(cands, int(limit), revealStrings, budgetMs / 1000.0, [])
+        return {
+            'type': type_name,
+            'instances': len(cands),
+            'path': chain,
+            'sites': sites,
+            'wallMs': _ms(timer.wall()),
+            'maxHoldMs': _ms(timer.max_hold),
+        }
+
+    # ---- internals -------------------------------------------------------------------------
+
+    def _expire_tracemalloc(self):
+        if self.tm_deadline is not None and time.monotonic() > self.tm_deadline:
+            self.tracemalloc_stop()
+
+    def _all_objects(self, timer):
+        """Every tracked object plus the untracked ones reachable from them (deduplicated).
+
+        gc.get_objects() alone misses untracked objects (dicts and tuples of atoms, strings,
+        numbers); they are found as referents of tracked ones and, transitively, of untracked
+        containers.
+        """
+        tracked = timer.call(gc.get_objects)
+        is_tracked = gc.is_tracked
+        get_referents = gc.get_referents
+        seen = {}
+        for i in range(0, len(tracked), _BATCH):
+            refs = timer.call(get_referents, *tracked[i : i + _BATCH])
+            found = list(itertools.filterfalse(is_tracked, refs))
+            seen.update(zip(map(id, found), found))
+        frontier = list(seen.values())
+        while frontier:
+            nxt = []
+            for i in range(0, len(frontier), _BATCH):
+                refs = timer.call(get_referents, *frontier[i : i + _BATCH])
+                for r in itertools.filterfalse(is_tracked, refs):
+                    k = id(r)
+                    if k not in seen:
+                        seen[k] = r
+                        nxt.append(r)
+            frontier = nxt
+        untracked = list(seen.values())
+        seen.clear()
+        n_tracked = len(tracked)
+        tracked.extend(untracked)
+        return tracked, n_tracked, len(untracked)
+
+    def _inspect_growth(self, types_out, by_type, objs, top, reveal, budget):
+        """Referrer chain and allocation sites for the types that grew most since the first census."""
+        grown = []
+        for key, (count, size) in types_out.items():
+            delta = count - self.first_counts.get(key, 0)
+            if delta >= 20:
+                grown.append((delta * (size / float(count)), delta, key))
+        grown.sort(reverse=True)
+        grown = grown[: int(top)]
+        wanted = {by_type[key] for _w, _d, key in grown}
+        buckets = {t: [] for t in wanted}
+        for o in [o for o in objs if type(o) in wanted]:  # one pass over the heap for all types
+            buckets[type(o)].append(o)
+        out = []
+        deadline = time.perf_counter() + budget
+        for _w, delta, key in grown:
+            if time.perf_counter() > deadline:
+                break
+            cands = buckets[by_type[key]]
+            chain, sites = self._chain_for(cands, 3, reveal, max(0.05, deadline - time.perf_counter()), [objs, buckets])
+            out.append({'type': key, 'countDelta': delta, 'path': chain, 'sites': sites})
+        buckets.clear()
+        return out
+
+    def _chain_for(self, cands, tries, reveal, budget, ignore):
+        """Allocation sites and one referrer chain for instances created since the first census."""
+        fresh = cands
+        first = self.first_ids
+        if first is not None and len(first):
+            n = len(first)
+            fresh = []
+            for o in cands:
+                i = bisect.bisect_left(first, id(o))
+                if i == n or first[i] != id(o):
+                    fresh.append(o)
+            if not fresh:
+                fresh = cands
+        sites = _alloc_sites(fresh)
+        # an even spread of the new instances plus the newest (gc order is roughly age order);
+        # one multi-source search: any chain found leads to a new instance
+        step = max(1, len(fresh) // 40)
+        picks = fresh[::step][:40] + fresh[-tries:]
+        chain = _referrer_chain(picks, reveal, time.perf_counter() + budget, ignore + [cands, fresh, picks])
+        return chain, sites
+
+
+def _safe_sizeof(o):
+    try:
+        return sys.getsizeof(o)
+    except Exception:
+        return 0
+
+
+def _type_matcher(name):
+    """'module:qualname', 'module.qualname' or a bare qualname ('AuditRecord', 'dict')."""
+    for prefix in ('builtins:', 'builtins.'):
+        if name.startswith(prefix):
+            name = name[len(prefix) :]
+
+    def match(t):
+        q = getattr(t, '__qualname__', None)
+        if q == name:
+            return True
+        mod = getattr(t, '__module__', None)
+        return name in ('%s:%s' % (mod, q), '%s.%s' % (mod, q))
+
+    return match
+
+
+_raw_traceback = None
+
+
+def _object_site(o):
+    """(file, line) where o was allocated, if tracemalloc traced it."""
+    import tracemalloc
+
+    tb = tracemalloc.get_object_traceback(o)
+    if tb is not None:
+        return tb[0].filename, tb[0].lineno
+    # CPython 3.11 looks up objects with a managed __dict__ (plain class instances) at the
+    # wrong address (it forgets their 16-byte pre-header; fixed in 3.12): look up the right one.
+    if sys.version_info[:2] != (3, 11) or not (type(o).__flags__ & (1 << 4)):
+        return None
+    global _raw_traceback
+    if _raw_traceback is None:
+        try:
+            import ctypes
+
+            fn = ctypes.pythonapi._PyTraceMalloc_GetTraceback
+            fn.restype = ctypes.py_object
+            fn.argtypes = [ctypes.c_uint, ctypes.c_size_t]
+            _raw_traceback = fn
+        except Exception:
+            _raw_traceback = False
+    if not _raw_traceback:
+        return None
+    raw = _raw_traceback(0, id(o) - 32)  # PyGC_Head (16) + managed-dict pre-header (16)
+    if not raw:
+        return None
+    return raw[0][0], raw[0][1]
+
+
+def _alloc_sites(cands):
+    """Where sampled instances were allocated (file:line), when tracemalloc traced them."""
+    try:
+        import tracemalloc
+    except ImportError:
+        return []
+    if not tracemalloc.is_tracing() or not cands:
+        return []
+    groups = {}
+    sample = cands[-200:]
+    for o in sample:
+        k = _object_site(o)
+        if k is None:
+            continue
+        g = groups.get(k)
+        if g is None:
+            groups[k] = [1, sys.getsizeof(o)]
+        else:
+            g[0] += 1
+            g[1] += sys.getsizeof(o)
+    ordered = sorted(groups.items(), key=lambda kv: -kv[1][0])
+    return [{'file': f, 'line': ln, 'count': c, 'bytes': b, 'sampled': len(sample)} for (f, ln), (c, b) in ordered[:3]]
+
+
+def _module_dicts():
+    out = {}
+    for name, mod in list(sys.modules.items()):
+        d = getattr(mod, '__dict__', None)
+        if isinstance(d, dict):
+            out.setdefault(id(d), name)
+    return out
+
+
+def _is_own_frame(f):
+    return isinstance(f, types.FrameType) and f.f_code.co_filename == __file__
+
+
+def _referrer_chain(targets, reveal, deadline, ignore, max_depth=14, width=48):
+    """Breadth-first over gc.get_referrers from several instances at once, one heap scan per
+    level for the whole frontier; the first module dict or frame reached ends the search.
+
+    `ignore` holds the caller's containers (census lists) that refer to everything; they and
+    this function's own containers are skipped, and kept alive in `hold` so their ids stay theirs.
+    """
+    mod_dicts = _module_dicts()
+    down = {}  # id(referrer) -> the object it refers to one step closer to the target
+    keep = {}  # id -> object on the search tree, so ids stay valid while we search
+    frontier = list(targets)
+    for t in frontier:
+        keep[id(t)] = t
+    target_ids = set(keep)
+    # the agent's own state (deadline floats, first_ids…) is never a leak's root
+    hold = list(ignore) + [down, keep, mod_dicts, target_ids, _agent, globals()]
+    own = set(map(id, hold))
+    own.add(id(hold))
+    for _depth in range(max_depth):
+        if time.perf_counter() > deadline:
+            return []
+        refs = gc.get_referrers(*frontier)
+        fids = {id(x) for x in frontier}
+        nxt = []
+        for extra in (frontier, refs, fids, nxt):
+            hold.append(extra)
+            own.add(id(extra))
+        for r in refs:
+            rid = id(r)
+            if rid in own or rid in keep or _is_own_frame(r):
+                continue
+            if isinstance(r, types.FrameType) and r.f_code.co_filename.endswith('threading.py'):
+                continue
+            child = None
+            for c in gc.get_referents(r):
+                if id(c) in fids:
+                    child = c
+                    break
+            if child is None:
+                continue
+            keep[rid] = r
+            down[rid] = child
+            if rid in mod_dicts or isinstance(r, types.FrameType):
+                return _render_chain(r, down, target_ids, mod_dicts, reveal)
+            nxt.append(r)
+            if len(nxt) >= width:
+                break
+        del refs
+        if not nxt:
+            return []
+        frontier = nxt
+    return []
+
+
+def _short(t):
+    return getattr(t, '__qualname__', None) or _type_key(t)
+
+
+def _render_chain(root, down, target_ids, mod_dicts, reveal):
+    if isinstance(root, types.FrameType):
+        code = root.f_code
+        out = ['%s() frame (%s:%d)' % (code.co_name, os.path.basename(code.co_filename), root.f_lineno)]
+        names_ok = True
+    else:
+        out = ['%s (module)' % mod_dicts[id(root)]]
+        names_ok = True  # a module's globals are code names, never request data
+    parent = root
+    node = down[id(root)]
+    while True:
+        label = _edge_label(parent, node, names_ok, reveal)
+        if id(node) in target_ids:
+            out.append(label)
+            out.append(_short(type(node)))
+            return out
+        out.append('%s (%s)' % (label, _short(type(node))))
+        # a class's or an instance's attribute dict holds code names too
+        names_ok = isinstance(node, dict) and (isinstance(parent, type) or label == '__dict__')
+        parent = node
+        node = down.get(id(node))
+        if node is None:
+            return out
+
+
+def _key_label(k, reveal):
+    if isinstance(k, (int, float, bool)) or k is None:
+        return repr(k)
+    if isinstance(k, (str, bytes)) and reveal:
+        r = repr(k)
+        return r if len(r) <= 40 else r[:37] + '...'
+    if isinstance(k, tuple):
+        return '(%s)' % ', '.join(_key_label(x, reveal) for x in k[:4])
+    return '<%s>' % type(k).__name__
+
+
+def _edge_label(parent, child, names_ok, reveal, scan_limit=2000000):
+    if isinstance(parent, dict):
+        for i, (k, v) in enumerate(parent.items()):
+            if i > scan_limit:
+                break
+            if v is child:
+                if names_ok and isinstance(k, str) and k.isidentifier():
+                    return k
+                return '[%s]' % _key_label(k, reveal)
+            if k is child:
+                return '<key>'
+        return '<value>'
+    if isinstance(parent, (list, tuple)):
+        for i, v in enumerate(parent):
+            if i > scan_limit:
+                break
+            if v is child:
+                return '[%d]' % i
+        return '<item>'
+    if isinstance(parent, (set, frozenset)):
+        return '<member>'
+    if isinstance(parent, types.FrameType):
+        for k, v in parent.f_locals.items():
+            if v is child:
+                return k
+        return '<local>'
+    if isinstance(parent, types.CellType if hasattr(types, 'CellType') else ()):
+        return '<cell>'
+    if isinstance(parent, types.FunctionType):
+        if parent.__closure__:
+            for name, cell in zip(parent.__code__.co_freevars, parent.__closure__):
+                try:
+                    if cell.cell_contents is child:
+                        return name
+                except ValueError:
+                    pass
+        return '<function>'
+    if isinstance(parent, type):
+        return '__dict__' if isinstance(child, dict) else '<ref>'
+    attrs = getattr(parent, '__dict__', None)
+    if attrs is child:
+        return '__dict__'
+    try:
+        for k, v in (attrs or {}).items():
+            if v is child:
+                return '.%s' % k
+    except Exception:
+        pass
+    for slot in getattr(type(parent), '__slots__', ()) or ():
+        try:
+            if getattr(parent, slot) is child:
+                return '.%s' % slot
+        except Exception:
+            pass
+    return '<ref>'
+
+
+_COMMANDS = {
+    'ping': _Agent.ping,
+    'checkpoint': _Agent.checkpoint,
+    'census': _Agent.census,
+    'tracemalloc_start': _Agent.tracemalloc_start,
+    'tracemalloc_stop': _Agent.tracemalloc_stop,
+    'tracemalloc_snapshot': _Agent.tracemalloc_snapshot,
+    'referrers': _Agent.referrers,
+}

@@ -1,0 +1,70 @@
+// Finishing a run folder left behind by a crash (of leakhound, the target or the machine):
+// everything on disk up to the crash becomes a readable result marked "interrupted".
+import { readdirSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type Checkpoint, type Result, resultSchema, type Sample, SCHEMA_VERSION } from '../../shared/result';
+import { readJsonl } from './jsonl';
+import { effectiveStatus, FILES, readMeta, readResult, writeFileAtomic, writeMeta } from './store';
+import { decideVerdict } from './verdict/decide';
+import { VERSION } from './version';
+
+const SNAPSHOT = /^snapshot-(\d+)-([a-z0-9-]+)\.heapsnapshot$/;
+
+export function repairRun(dir: string): Result | null {
+  const meta = readMeta(dir);
+  if (!meta) return null;
+  if (readResult(dir)) return null;
+  if (effectiveStatus(meta, null) !== 'interrupted') return null;
+  const samples = readJsonl<Sample>(path.join(dir, FILES.samples));
+  const checkpoints = readJsonl<Checkpoint>(path.join(dir, FILES.checkpoints));
+  const snapshots = readdirSync(dir)
+    .filter((f) => SNAPSHOT.test(f))
+    .sort()
+    .map((file) => {
+      const [, , label] = SNAPSHOT.exec(file) as RegExpExecArray;
+      return { file, label, atRequests: 0, bytes: statSync(path.join(dir, file)).size };
+    });
+  const partial = decideVerdict({
+    checkpoints: checkpoints.slice(1),
+    suspects: [],
+    heapKnown: checkpoints.some((c) => c.heapBytes !== null),
+    heapLabel: 'the heap',
+  });
+  const last = samples[samples.length - 1];
+  const result: Result = {
+    schemaVersion: SCHEMA_VERSION,
+    id: meta.id,
+    status: 'interrupted',
+    startedAt: meta.startedAt,
+    endedAt: null,
+    leakhoundVersion: VERSION,
+    host: { hostname: os.hostname(), platform: `${process.platform}-${process.arch}`, cpus: os.cpus().length, totalMemBytes: os.totalmem() },
+    options: meta.options,
+    target: {
+      runtime: checkpoints.some((c) => c.externalBytes != null) ? 'node' : 'other',
+      mode: meta.options.attach !== undefined ? 'attach' : 'spawn',
+      pid: meta.targetPid ?? null,
+      command: meta.command,
+      url: (meta.options.url as string | undefined) ?? null,
+      exitCode: null,
+      signal: null,
+    },
+    load: null,
+    samples,
+    checkpoints,
+    verdict: {
+      ...partial,
+      kind: 'inconclusive',
+      reason: `The run was interrupted after ${last?.requests ?? 0} requests (leakhound stopped before it finished); repaired from what was on disk. ${partial.reason}`,
+    },
+    suspects: [],
+    snapshots,
+    warnings: ['repaired after an interrupted run: load statistics and suspects were not computed'],
+    revealStrings: false,
+  };
+  const checked = resultSchema.parse(result);
+  writeFileAtomic(path.join(dir, FILES.result), `${JSON.stringify(checked, null, 1)}\n`);
+  writeMeta(dir, { ...meta, status: 'interrupted' });
+  return checked;
+}

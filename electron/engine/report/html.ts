@@ -1,0 +1,154 @@
+// The report as one self-contained HTML document (inline CSS and SVG, no scripts, nothing
+// remote), built from a Result alone so the desktop app, the CLI and tests all print the
+// same thing. Pure: same Result and options, same bytes.
+import type { Result } from '../../../shared/result';
+import { growthChartSvg } from './chart';
+import { bytesPer, duration, esc, int, num, when } from './format';
+import { Redactor } from './redact';
+import { environmentHtml, loadHtml, processesHtml, pythonSitesHtml, suspectsHtml } from './sections';
+import { type Paper, reportCss } from './styles';
+import { runDurationMs, summaryHtml, verdictTitle } from './summary';
+
+export interface ReportHtmlOptions {
+  /** print heap string contents (the report then says so on its first page) */
+  revealStrings?: boolean;
+  paper?: Paper;
+}
+
+/** Section ids in print order; tests and the UI's table of contents rely on them. */
+export const SECTION_IDS = [
+  'summary',
+  'growth',
+  'load',
+  'suspects',
+  'processes',
+  'environment',
+  'allocation-sites',
+] as const;
+
+export function reportTitle(r: Result): string {
+  return `leakhound report: ${verdictTitle(r.verdict.kind)}, ${r.target.command}`;
+}
+
+const BASIS: Record<Result['verdict']['basis'], string> = {
+  heap: 'heap after GC',
+  pss: 'process PSS',
+  rss: 'process RSS',
+  none: 'no series',
+};
+
+function figuresHtml(r: Result): string {
+  const v = r.verdict;
+  const wall = runDurationMs(r);
+  const fig = (k: string, val: string, sub: string) =>
+    `<div class="figure"><div class="k">${k}</div><div class="v">${val}</div><div class="s">${sub}</div></div>`;
+  return `<div class="figures">${[
+    fig(
+      'Verdict',
+      v.kind === 'leak' ? 'Leak' : v.kind === 'no-leak' ? 'No leak' : 'Inconclusive',
+      `measured on ${esc(BASIS[v.basis])}`,
+    ),
+    fig(
+      'Growth per request',
+      bytesPer(v.bytesPerRequest),
+      `95% CI ${bytesPer(v.ci95[0])} to ${bytesPer(v.ci95[1])}`,
+    ),
+    fig(
+      'Requests served',
+      r.load ? int(r.load.requests) : '–',
+      r.load ? `${num(r.load.rps, 0)}/s, ${int(r.load.errors)} errors` : 'no load recorded',
+    ),
+    fig('Run time', wall === null ? '–' : duration(wall), esc(when(r.startedAt))),
+  ].join('')}</div>`;
+}
+
+export function buildReportHtml(result: Result, opts: ReportHtmlOptions = {}): string {
+  const r = result;
+  const red = new Redactor(opts.revealStrings === true);
+  const paper: Paper = opts.paper === 'Letter' ? 'Letter' : 'A4';
+
+  // Sections are rendered before the head so the redaction count is known for the footer.
+  const summary = summaryHtml(r, red);
+  const chartInput = { samples: r.samples, checkpoints: r.checkpoints, snapshots: r.snapshots };
+  const chart = growthChartSvg(chartInput, { height: 215 });
+  const heapChart = growthChartSvg(chartInput, { view: 'heap', height: 160 });
+  const load = loadHtml(r);
+  const suspects = suspectsHtml(r, red);
+  const processes = processesHtml(r, red);
+  const environment = environmentHtml(r, red);
+  const sites = r.target.runtime === 'python' ? pythonSitesHtml(r, red) : '';
+  const warnings = r.warnings.length
+    ? `<ul class="notes">${r.warnings.map((w) => `<li>${esc(red.prose(w))}</li>`).join('')}</ul>`
+    : '';
+
+  const banner = red.reveal
+    ? `<div class="banner" role="alert">This report contains heap string contents (made with --reveal-strings).<span>Values held in the server's memory (tokens, passwords, cookies, connection strings) may be printed below. Treat this document as confidential and do not attach it to tickets or chats.</span></div>`
+    : '';
+  const redactionNote = red.reveal
+    ? 'Heap string contents are NOT redacted in this report (--reveal-strings).'
+    : `Heap string contents are redacted: a value is shown as string(len=N, sha256:xxxxxxxx), its length and the first 8 hex digits of its SHA-256, so equal values can be matched without showing them. Environment values and request headers are hidden the same way.${
+        red.caught
+          ? ` A second scan by the report redacted ${red.caught} more text${red.caught === 1 ? '' : 's'} that looked like a secret.`
+          : ''
+      }`;
+
+  const chartCaption = `Memory in MB against requests served. ${
+    r.checkpoints.length
+      ? 'Squares mark the heap measured after a forced garbage collection; a leak shows as a rising line of squares. '
+      : ''
+  }${r.snapshots.length ? 'Dashed verticals S1… mark heap snapshots (the target is paused while one is taken).' : ''}`;
+
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="leakhound ${esc(r.leakhoundVersion)}">
+<meta name="color-scheme" content="light">
+<title>${esc(reportTitle({ ...r, target: { ...r.target, command: red.text(r.target.command) } }))}</title>
+<style>${reportCss(paper)}</style>
+</head>
+<body>
+<main>
+<header class="doc-head"><span class="brand">leakhound · memory leak report</span><span>run ${esc(r.id)} · ${esc(when(r.startedAt))}</span></header>
+${banner}
+<h1><span class="badge ${r.verdict.kind}">${esc(verdictTitle(r.verdict.kind))}</span></h1>
+<p class="subtitle"><code>${esc(red.text(r.target.command))}</code>${r.target.url ? ` · ${esc(red.text(r.target.url))}` : ''}</p>
+<section id="summary" class="summary">
+<h2>Summary</h2>
+${figuresHtml(r)}
+${summary}
+${warnings}
+</section>
+<section id="growth">
+<h2>Memory growth</h2>
+<figure>${chart}<figcaption>${chartCaption}</figcaption></figure>
+${
+  heapChart
+    ? `<figure class="heap">${heapChart}<figcaption>The runtime heap alone, zoomed in: this axis does not start at zero, so a slow leak that is small next to the process total shows here as a rising line.</figcaption></figure>`
+    : ''
+}
+</section>
+<section id="load">
+<h2>Load</h2>
+${load}
+</section>
+<section id="suspects">
+<h2>Top suspects</h2>
+${suspects}
+</section>
+<section id="processes">
+<h2>Processes</h2>
+${processes}
+</section>
+<section id="environment">
+<h2>Environment</h2>
+${environment}
+</section>
+${sites ? `<section id="allocation-sites">\n<h2>Allocation sites (Python tracemalloc)</h2>\n${sites}\n</section>` : ''}
+<footer class="doc-foot">${esc(redactionNote)} Generated by leakhound ${esc(r.leakhoundVersion)} from run ${esc(r.id)}.</footer>
+</main>
+</body>
+</html>
+`;
+}

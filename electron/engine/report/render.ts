@@ -1,0 +1,85 @@
+// I/O edge of the report: read a finished run folder, write report.html and/or report.pdf.
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { type Result, resultSchema } from '../../../shared/result';
+import { UserError } from '../errors';
+import { buildReportHtml } from './html';
+import { htmlToPdf } from './pdf';
+import type { Paper } from './styles';
+
+export interface RenderReportOptions {
+  /** where to write the HTML report */
+  html?: string;
+  /** where to write the PDF report */
+  pdf?: string;
+  paper?: Paper;
+  revealStrings?: boolean;
+  /** the browser for the PDF (default: $LEAKHOUND_CHROMIUM or the system Chromium) */
+  chromium?: string;
+}
+
+/** Reads and validates `runDir/result.json`; every failure is one clear UserError line. */
+export function readResult(runDir: string): Result {
+  const file = join(runDir, 'result.json');
+  if (!existsSync(runDir) || !statSync(runDir).isDirectory()) {
+    throw new UserError(`${runDir} is not a folder: give the folder of a finished leakhound run`);
+  }
+  if (!existsSync(file)) {
+    throw new UserError(`${file} not found: is this a finished leakhound run folder?`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UserError(
+      `${file} is not valid JSON (${(e as Error).message}): the run may not have finished writing it`,
+    );
+  }
+  const parsed = resultSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const where = issue.path.length ? issue.path.join('.') : '(top level)';
+    throw new UserError(
+      `${file} is not a leakhound result (schema version 1): ${where}: ${issue.message}; re-run the hunt with this leakhound version`,
+    );
+  }
+  return parsed.data;
+}
+
+function prepare(file: string): string {
+  const abs = resolve(file);
+  mkdirSync(dirname(abs), { recursive: true });
+  return abs;
+}
+
+/**
+ * Renders the run in `runDir` to the files asked for; with neither `html` nor `pdf` given,
+ * writes `runDir/report.html`. Returns the absolute paths written.
+ */
+export async function renderReport(
+  runDir: string,
+  opts: RenderReportOptions = {},
+): Promise<{ html?: string; pdf?: string }> {
+  const result = readResult(runDir);
+  const paper: Paper = opts.paper ?? 'A4';
+  const html = buildReportHtml(result, { revealStrings: opts.revealStrings, paper });
+  const out: { html?: string; pdf?: string } = {};
+  // A report with heap contents is as sensitive as the snapshots: owner-only, like the run folder.
+  const secretMode = opts.revealStrings ? 0o600 : undefined;
+  const htmlFile = opts.html ?? (opts.pdf ? undefined : join(runDir, 'report.html'));
+  if (htmlFile) {
+    out.html = prepare(htmlFile);
+    writeFileSync(out.html, html, { mode: secretMode });
+    if (secretMode) chmodSync(out.html, secretMode);
+  }
+  if (opts.pdf) {
+    out.pdf = prepare(opts.pdf);
+    await htmlToPdf(html, out.pdf, {
+      paper,
+      executablePath: opts.chromium,
+      footer: `leakhound · run ${result.id} · ${result.verdict.kind}`,
+    });
+    if (secretMode) chmodSync(out.pdf, secretMode);
+  }
+  return out;
+}

@@ -1,0 +1,208 @@
+// Starting the target: argv without a shell, a free loopback port in place of {port},
+// the inspector switched on for Node, and a clear error (with its stderr) when it dies
+// before it listens.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import path from 'node:path';
+import { UserError } from '../errors';
+import { killTree } from '../proc/kill';
+import { pickFreePort } from '../proc/ports';
+import { PORT_PLACEHOLDER, resolveExecutable, splitCommand, substitutePort } from './command';
+import { waitForPort } from './ready';
+import { LineTail } from './tail';
+
+export interface SpawnTargetOptions {
+  command: string;
+  url: string;
+  cwd: string;
+  env: Record<string, string>;
+  readyTimeoutMs: number;
+  /** add --inspect=127.0.0.1:0 to NODE_OPTIONS so every Node process in the tree opens one */
+  inspect: boolean;
+  /** where the target's own output is copied (bounded) */
+  logFile?: string;
+  signal?: AbortSignal;
+}
+
+export interface ExitInfo {
+  code: number | null;
+  signal: string | null;
+}
+
+const INSPECTOR_LINE = /Debugger listening on (ws:\/\/127\.0\.0\.1:\d+\/[0-9a-f-]+)/;
+/** Node prints this when it would exit but an inspector client is still attached: it then
+ * hangs until the client goes away, so a crashing target would never die while we watch. */
+const WAITING_FOR_DEBUGGER = 'Waiting for the debugger to disconnect...';
+/** the target's own log is copied up to this size; the rest is dropped, with a note */
+const LOG_CAP = 8 * 1024 * 1024;
+
+export class SpawnedTarget {
+  readonly stderrTail = new LineTail();
+  readonly inspectorUrls: string[] = [];
+  exit: ExitInfo | null = null;
+  private readonly exitWaiters: Array<(e: ExitInfo) => void> = [];
+  private readonly inspectorWaiters: Array<() => void> = [];
+  /** called when the target is exiting but held open by our inspector connection */
+  onExitBlocked: (() => void) | null = null;
+  private log: WriteStream | null = null;
+  private logged = 0;
+
+  private constructor(
+    readonly child: ChildProcess,
+    readonly pid: number,
+    readonly port: number,
+    readonly url: string,
+    readonly argv: string[],
+    readonly executable: string,
+    logFile?: string,
+  ) {
+    if (logFile) this.log = createWriteStream(logFile, { flags: 'a' });
+    child.stdout?.setEncoding('utf8');
+    child.stderr?.setEncoding('utf8');
+    child.stdout?.on('data', (d: string) => this.copy(d));
+    child.stderr?.on('data', (d: string) => {
+      this.copy(d);
+      this.stderrTail.push(d, (line) => {
+        const m = INSPECTOR_LINE.exec(line);
+        if (m) {
+          this.inspectorUrls.push(m[1]);
+          for (const w of this.inspectorWaiters.splice(0)) w();
+        } else if (line.startsWith(WAITING_FOR_DEBUGGER)) {
+          this.onExitBlocked?.();
+        }
+      });
+    });
+    child.once('exit', (code, signal) => {
+      this.exit = { code, signal };
+      for (const w of this.exitWaiters.splice(0)) w(this.exit);
+      for (const w of this.inspectorWaiters.splice(0)) w();
+    });
+  }
+
+  static async start(opts: SpawnTargetOptions): Promise<SpawnedTarget> {
+    const argvTemplate = splitCommand(opts.command);
+    const usesPlaceholder = opts.command.includes(PORT_PLACEHOLDER) || opts.url.includes(PORT_PLACEHOLDER);
+    let port: number;
+    let parsed: URL;
+    try {
+      parsed = new URL(substitutePort(opts.url, 1));
+    } catch {
+      throw new UserError(`--url is not a valid URL: ${opts.url} (example: http://127.0.0.1:{port}/)`);
+    }
+    if (opts.url.includes(PORT_PLACEHOLDER)) {
+      port = await pickFreePort();
+    } else if (parsed.port) {
+      port = Number(parsed.port);
+    } else if (usesPlaceholder) {
+      port = await pickFreePort();
+    } else {
+      throw new UserError(
+        `--url has no port and no {port}: write e.g. http://127.0.0.1:{port}/ so leakhound can give the server a free port`,
+      );
+    }
+    const argv = argvTemplate.map((a) => substitutePort(a, port));
+    const url = substitutePort(opts.url, port);
+    const executable = resolveExecutable(argv[0], opts.cwd, opts.env.PATH);
+    const env: Record<string, string> = { ...opts.env, PORT: String(port) };
+    if (opts.inspect) {
+      env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --inspect=127.0.0.1:0`.trim();
+    }
+    const child = spawn(executable, argv.slice(1), {
+      argv0: argv[0],
+      cwd: opts.cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so the whole tree can be signalled even if a child re-parents.
+      detached: true,
+    });
+    const pid = await new Promise<number>((resolve, reject) => {
+      child.once('spawn', () => resolve(child.pid as number));
+      child.once('error', (e) => reject(new UserError(`could not start ${argv[0]}: ${e.message}`)));
+    });
+    const target = new SpawnedTarget(child, pid, port, url, argv, executable, opts.logFile);
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    const ready = await waitForPort(host === 'localhost' ? '127.0.0.1' : host, port, {
+      timeoutMs: opts.readyTimeoutMs,
+      isAlive: () => target.exit === null,
+      signal: opts.signal,
+    });
+    if (ready === 'ready') return target;
+    await target.stop(1000);
+    const tail = target.stderrTail
+      .get()
+      .filter((l) => !isInspectorChatter(l))
+      .slice(-8);
+    const tailText = tail.length ? `; its last output:\n${tail.map((l) => `    ${l}`).join('\n')}` : '';
+    if (ready === 'exited') {
+      const how = target.exit?.signal ? `was killed by ${target.exit.signal}` : `exited with code ${target.exit?.code}`;
+      throw new UserError(`the target ${how} before listening on ${host}:${port}${tailText}`);
+    }
+    if (ready === 'aborted') throw new UserError('stopped before the target was ready');
+    throw new UserError(
+      `the target did not listen on ${host}:${port} within ${opts.readyTimeoutMs} ms: check that it binds the port from {port} or $PORT, or raise --ready-timeout${tailText}`,
+    );
+  }
+
+  get alive(): boolean {
+    return this.exit === null;
+  }
+
+  onExit(): Promise<ExitInfo> {
+    if (this.exit) return Promise.resolve(this.exit);
+    return new Promise((resolve) => this.exitWaiters.push(resolve));
+  }
+
+  /** Resolves when at least `count` inspector URLs were printed, the target exited, or time ran out. */
+  async waitForInspectors(count: number, timeoutMs: number): Promise<string[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.inspectorUrls.length < count && this.alive && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(1, deadline - Date.now()));
+        this.inspectorWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return [...this.inspectorUrls];
+  }
+
+  /** Stop the whole tree: SIGTERM, then SIGKILL after graceMs. */
+  async stop(graceMs = 3000): Promise<ExitInfo> {
+    if (this.alive) {
+      await killTree(this.pid, { graceMs });
+      try {
+        process.kill(-this.pid, 'SIGKILL');
+      } catch {
+        // the group is already gone
+      }
+    }
+    const exit = await this.onExit();
+    this.log?.end();
+    this.log = null;
+    return exit;
+  }
+
+  private copy(d: string): void {
+    if (!this.log) return;
+    if (this.logged < LOG_CAP) {
+      this.log.write(d);
+      this.logged += d.length;
+      if (this.logged >= LOG_CAP) this.log.write(`\n[leakhound: target output beyond ${LOG_CAP} bytes not kept]\n`);
+    }
+  }
+}
+
+/** lines Node prints about the inspector itself, not about the target's trouble */
+export function isInspectorChatter(line: string): boolean {
+  return (
+    INSPECTOR_LINE.test(line) ||
+    line.startsWith(WAITING_FOR_DEBUGGER) ||
+    line === 'Debugger attached.' ||
+    line.includes('For help, see: https://nodejs.org')
+  );
+}
+
+export function defaultLogFile(dir: string): string {
+  return path.join(dir, 'target.log');
+}

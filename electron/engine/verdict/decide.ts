@@ -1,0 +1,190 @@
+// The verdict: a pure function of post-GC checkpoints (and the suspects, for the story).
+// Rules, in order of what fools people most often:
+// - a cache that fills and then stops, or a lazy warm-up, grows early and is flat late:
+//   not a leak (we require the growth to continue in the later half of the run);
+// - GC sawtooth from heavy garbage is absent from post-GC figures by construction;
+// - process memory (PSS) growing while the runtime heap is flat is reported as off-heap
+//   growth (native memory or fragmentation), neither called a leak nor ignored.
+import type { Checkpoint, Suspect, Verdict } from '../../../shared/result';
+import { type SlopeFit, theilSen } from './stats';
+
+export interface VerdictThresholds {
+  /** smallest growth per request that we call a leak */
+  minBytesPerRequest: number;
+  /** smallest total growth over the measured span that we call a leak */
+  minGrowthBytes: number;
+  /** the later half must keep growing at least this fraction of the overall slope */
+  lateFraction: number;
+}
+
+export const DEFAULT_THRESHOLDS: VerdictThresholds = {
+  minBytesPerRequest: 16,
+  minGrowthBytes: 256 * 1024,
+  lateFraction: 0.35,
+};
+
+interface SeriesFinding {
+  fit: SlopeFit;
+  late: SlopeFit | null;
+  /** the first half grew by a leak-sized amount (used to recognise a plateau) */
+  earlyGrowth: boolean;
+  span: number;
+  significant: boolean;
+  sustained: boolean;
+}
+
+function examine(
+  x: number[],
+  y: number[],
+  t: VerdictThresholds,
+  minPerRequest = t.minBytesPerRequest,
+): SeriesFinding | null {
+  const fit = theilSen(x, y);
+  if (!fit) return null;
+  const span = x[x.length - 1] - x[0];
+  const half = Math.max(3, Math.ceil(x.length / 2));
+  const late = x.length >= 4 ? theilSen(x.slice(-half), y.slice(-half)) : null;
+  const early = x.length >= 4 ? theilSen(x.slice(0, half), y.slice(0, half)) : null;
+  const earlySpan = x[Math.min(half, x.length) - 1] - x[0];
+  const earlyGrowth =
+    early !== null && early.ci95[0] > 0 && early.slope >= minPerRequest && early.slope * earlySpan >= t.minGrowthBytes;
+  const significant = fit.ci95[0] > 0 && fit.slope >= minPerRequest && fit.slope * span >= t.minGrowthBytes;
+  const sustained =
+    late === null || (late.slope >= t.lateFraction * fit.slope && late.slope >= minPerRequest / 2);
+  return { fit, late, earlyGrowth, span, significant, sustained };
+}
+
+const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
+const fmtBytes = (b: number): string => {
+  const a = Math.abs(b);
+  if (a >= 1024 * 1024 * 1024) return `${(b / 1024 ** 3).toFixed(2)} GiB`;
+  if (a >= 1024 * 1024) return `${(b / 1024 ** 2).toFixed(1)} MiB`;
+  if (a >= 1024) return `${(b / 1024).toFixed(1)} KiB`;
+  return `${Math.round(b)} B`;
+};
+
+export interface DecideInput {
+  /** checkpoints after warm-up, in order */
+  checkpoints: Checkpoint[];
+  suspects: Suspect[];
+  /** the runtime heap figure is known (Node inspector, Python agent) */
+  heapKnown: boolean;
+  heapLabel: string;
+  thresholds?: VerdictThresholds;
+}
+
+export function decideVerdict(input: DecideInput): Verdict {
+  const t = input.thresholds ?? DEFAULT_THRESHOLDS;
+  const cps = input.checkpoints;
+  if (cps.length < 4) {
+    return {
+      kind: 'inconclusive',
+      bytesPerRequest: 0,
+      ci95: [0, 0],
+      basis: 'none',
+      reason: `Only ${cps.length} post-GC measurement(s) were taken after warm-up; at least 4 are needed. Run longer (more --requests or a longer --duration).`,
+    };
+  }
+  const x = cps.map((c) => c.requests);
+  const pssPoints = cps.filter((c) => c.pssBytes !== null);
+  const pss =
+    pssPoints.length >= 4
+      ? examine(
+          pssPoints.map((c) => c.requests),
+          pssPoints.map((c) => c.pssBytes as number),
+          t,
+        )
+      : null;
+  const heapPoints = input.heapKnown ? cps.filter((c) => c.heapBytes !== null) : [];
+  const heap =
+    heapPoints.length >= 4
+      ? examine(
+          heapPoints.map((c) => c.requests),
+          heapPoints.map((c) => c.heapBytes as number),
+          t,
+        )
+      : null;
+  const main = heap ?? pss;
+  const basis: Verdict['basis'] = heap ? 'heap' : pss ? 'pss' : 'none';
+  if (!main) {
+    return {
+      kind: 'inconclusive',
+      bytesPerRequest: 0,
+      ci95: [0, 0],
+      basis: 'none',
+      reason: 'No memory figures could be read from the target.',
+    };
+  }
+  const requests = x[x.length - 1] - x[0];
+  const label = heap ? input.heapLabel : 'process memory (PSS)';
+  const perReq = main.fit.slope;
+  const ci: [number, number] = [main.fit.ci95[0], main.fit.ci95[1]];
+  const pssExtra = pss ? { pssBytesPerRequest: pss.fit.slope, pssCi95: pss.fit.ci95 } : {};
+  const top = input.suspects[0];
+  const suspectLine = top
+    ? ` The top suspect is ${top.name}: ${top.countDelta} new objects kept alive (${top.countPerRequest.toFixed(2)} per request), ${fmtBytes(top.retainedSizeDelta)} retained, held by ${top.retainerPath.join(' → ')}.`
+    : '';
+  const growth = `${label} grew by ${fmtBytes(perReq * main.span)} over ${requests} requests, ${perReq.toFixed(1)} B per request (95% interval ${ci[0].toFixed(1)} to ${ci[1].toFixed(1)})`;
+
+  if (main.significant && main.sustained) {
+    return {
+      kind: 'leak',
+      bytesPerRequest: perReq,
+      ci95: ci,
+      basis,
+      plateau: false,
+      offHeapGrowth: false,
+      ...pssExtra,
+      reason: `Leak: after each forced garbage collection ${growth}, and it was still growing in the second half of the run.${suspectLine}`,
+    };
+  }
+  if ((main.significant && !main.sustained) || (main.earlyGrowth && !main.sustained)) {
+    return {
+      kind: 'no-leak',
+      bytesPerRequest: main.late?.slope ?? perReq,
+      ci95: main.late ? [main.late.ci95[0], main.late.ci95[1]] : ci,
+      basis,
+      plateau: true,
+      offHeapGrowth: false,
+      ...pssExtra,
+      reason: `No leak: ${label} grew early in the run, then levelled off (${(main.late?.slope ?? 0).toFixed(1)} B per request in the second half): a cache or lazy initialisation that filled up, not memory that grows without bound.`,
+    };
+  }
+  // The heap is flat. Does the process still grow?
+  if (heap && pss?.significant && pss.sustained) {
+    return {
+      kind: 'inconclusive',
+      bytesPerRequest: perReq,
+      ci95: ci,
+      basis,
+      plateau: false,
+      offHeapGrowth: true,
+      ...pssExtra,
+      reason: `${cap(label)} stayed flat (${perReq.toFixed(1)} B per request), but process memory (PSS) grew ${pss.fit.slope.toFixed(1)} B per request and kept growing: memory outside the runtime heap (native allocations, buffers held by native code, or allocator fragmentation). A heap snapshot cannot show it; look at native modules and allocator settings.`,
+    };
+  }
+  const upper = ci[1];
+  if (upper * main.span < t.minGrowthBytes * 4 || upper < t.minBytesPerRequest * 4) {
+    return {
+      kind: 'no-leak',
+      bytesPerRequest: perReq,
+      ci95: ci,
+      basis,
+      plateau: false,
+      offHeapGrowth: false,
+      ...pssExtra,
+      reason: `No leak: after each forced garbage collection ${growth}, which is within noise.`,
+    };
+  }
+  return {
+    kind: 'inconclusive',
+    bytesPerRequest: perReq,
+    ci95: ci,
+    basis,
+    plateau: false,
+    offHeapGrowth: false,
+    ...pssExtra,
+    reason: `Inconclusive: ${growth}; the measurements are too noisy to tell. Run more requests.`,
+  };
+}

@@ -1,0 +1,195 @@
+// Verdict: the answer first (leak / no leak / inconclusive, bytes per request ± 95% CI),
+// then why in plain words, then the suspects with the path that keeps them alive.
+import { useState } from 'react';
+import type { Suspect } from '../../../shared/result';
+import { Empty, Loading } from '../components/States';
+import { fmtBytes, fmtDeltaBytes, fmtDeltaInt, fmtDuration, fmtInt, fmtMs, fmtNum, verdictLabel } from '../lib/format';
+import { href } from '../lib/router';
+import { call } from '../lib/transport';
+import type { RunState } from '../lib/useRun';
+
+function RetainerPath({ path }: { path: string[] }) {
+  if (path.length === 0) return <span className="muted">no path recorded</span>;
+  return (
+    <ol className="path" aria-label="Retainer path from the GC roots">
+      {path.map((step, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: a path can repeat names
+        <li key={i}>
+          {i > 0 ? (
+            <span className="path-arrow" aria-hidden="true">
+              →
+            </span>
+          ) : null}
+          <span className={`path-step${i === path.length - 1 ? ' path-end' : ''}`}>{step}</span>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function SuspectCard({ s, rank, id }: { s: Suspect; rank: number; id: string }) {
+  return (
+    <article className="suspect" data-testid="suspect">
+      <header>
+        <span className="rank">#{rank}</span>
+        <strong className="mono">{s.name}</strong>
+        <a className="muted small" href={href({ name: 'run', id, tab: 'diff' })}>
+          open in diff →
+        </a>
+      </header>
+      <dl className="kv">
+        <dt>Count growth</dt>
+        <dd>{fmtDeltaInt(s.countDelta)}</dd>
+        <dt>Per request</dt>
+        <dd>{fmtNum(s.countPerRequest, 3)}</dd>
+        <dt>Self size Δ</dt>
+        <dd>{fmtDeltaBytes(s.selfSizeDelta)}</dd>
+        <dt>Retained Δ</dt>
+        <dd>{fmtDeltaBytes(s.retainedSizeDelta)}</dd>
+      </dl>
+      <RetainerPath path={s.retainerPath} />
+      {s.allocatedAt?.length ? (
+        <div className="alloc">
+          <span className="muted">Allocated at</span>
+          <ul>
+            {s.allocatedAt.slice(0, 3).map((a) => (
+              <li key={`${a.url}:${a.line}:${a.column}`} className="mono">
+                {a.functionName || '(anonymous)'} {a.url}:{a.line + 1}:{a.column + 1} · {fmtBytes(a.bytes)}
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+      {s.perProcess?.length ? (
+        <div className="muted small">
+          per process:{' '}
+          {s.perProcess.map((p) => `pid ${p.pid} ${fmtDeltaInt(p.countDelta)} (${fmtDeltaBytes(p.sizeDelta)})`).join(' · ')}
+        </div>
+      ) : null}
+    </article>
+  );
+}
+
+export function VerdictPanel({ id, state }: { id: string; state: RunState }) {
+  const [exported, setExported] = useState<string | null>(null);
+  const [exporting, setExporting] = useState<string | null>(null);
+  const r = state.result;
+  if (!r) {
+    if (state.status === 'running')
+      return (
+        <Loading
+          what={`The verdict comes when the run ends (${state.phase?.phase ?? 'starting'}${
+            state.phase ? `, ${Math.round(state.phase.progress * 100)}%` : ''
+          }). Watch the curves meanwhile, or press Stop to end the load early.`}
+        />
+      );
+    return (
+      <Empty title="This run has no result.">
+        It ended as “{state.status}” before writing result.json. The curves tab shows what was sampled.
+      </Empty>
+    );
+  }
+  const v = r.verdict;
+  const half = (v.ci95[1] - v.ci95[0]) / 2;
+  const exportAs = async (format: 'html' | 'pdf') => {
+    setExporting(format);
+    setExported(null);
+    try {
+      const out = await call('reports.export', { id, format });
+      setExported(`Report written to ${out.path}`);
+    } catch (e) {
+      setExported(`Export failed: ${(e as Error).message}`);
+    } finally {
+      setExporting(null);
+    }
+  };
+
+  return (
+    <div className="verdict-page">
+      <section className={`verdict v-${v.kind}`} data-testid="verdict">
+        <div className="verdict-kind" data-testid="verdict-kind">
+          {verdictLabel[v.kind]}
+        </div>
+        <div className="verdict-figure">
+          <span className="big">{fmtDeltaBytes(v.bytesPerRequest)}</span>
+          <span className="muted"> per request ± {fmtBytes(half)}</span>
+          <div className="muted small">
+            95% interval [{fmtBytes(v.ci95[0])}, {fmtBytes(v.ci95[1])}] · from {v.basis === 'heap' ? 'post-GC JS heap' : v.basis.toUpperCase()}
+            {v.pssBytesPerRequest != null ? ` · PSS ${fmtDeltaBytes(v.pssBytesPerRequest)}/request` : ''}
+          </div>
+        </div>
+        <p className="reason">{v.reason}</p>
+        <div className="flags">
+          {v.plateau ? <span className="tag">growth stopped (plateau)</span> : null}
+          {v.offHeapGrowth ? <span className="tag warn">process memory grows while the heap is flat</span> : null}
+          {r.target.restarts ? <span className="tag">{r.target.restarts} worker restarts</span> : null}
+        </div>
+      </section>
+
+      <div className="verdict-grid">
+        <section className="card">
+          <h2>Top suspects</h2>
+          {r.suspects.length === 0 ? (
+            <p className="muted">
+              No object class grew with the requests
+              {r.snapshots.length === 0 ? ' (no heap snapshots were taken in this run)' : ''}.
+            </p>
+          ) : (
+            r.suspects.slice(0, 5).map((s, i) => <SuspectCard key={s.name} s={s} rank={i + 1} id={id} />)
+          )}
+        </section>
+        <aside className="card side">
+          <h2>Run</h2>
+          <dl className="kv">
+            <dt>Target</dt>
+            <dd className="mono ellipsis" title={r.target.command}>
+              {r.target.runtime} · pid {r.target.pid ?? '–'}
+            </dd>
+            <dt>Requests</dt>
+            <dd>{fmtInt(r.load?.requests)}</dd>
+            <dt>Req/s</dt>
+            <dd>{fmtInt(r.load?.rps)}</dd>
+            <dt>Latency p50 / p95 / p99</dt>
+            <dd>
+              {fmtMs(r.load?.latencyMs.p50)} / {fmtMs(r.load?.latencyMs.p95)} / {fmtMs(r.load?.latencyMs.p99)}
+            </dd>
+            <dt>Errors</dt>
+            <dd>{fmtInt(r.load?.errors)}</dd>
+            <dt>Duration</dt>
+            <dd>{fmtDuration(r.load?.durationMs)}</dd>
+            <dt>Snapshots</dt>
+            <dd>
+              {r.snapshots.length
+                ? r.snapshots.map((s) => `${s.label} ${fmtBytes(s.bytes, 0)}`).join(', ')
+                : 'none'}
+            </dd>
+          </dl>
+          {r.warnings.length ? (
+            <>
+              <h3>Warnings</h3>
+              <ul className="warnings">
+                {r.warnings.map((w) => (
+                  <li key={w}>{w}</li>
+                ))}
+              </ul>
+            </>
+          ) : null}
+          <h3>Report</h3>
+          <div className="inline">
+            <button type="button" onClick={() => exportAs('html')} disabled={exporting !== null}>
+              {exporting === 'html' ? 'Writing…' : 'Export HTML'}
+            </button>
+            <button type="button" onClick={() => exportAs('pdf')} disabled={exporting !== null}>
+              {exporting === 'pdf' ? 'Writing…' : 'Export PDF'}
+            </button>
+          </div>
+          {exported ? (
+            <p className="small mono" role="status">
+              {exported}
+            </p>
+          ) : null}
+        </aside>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,59 @@
+// Options of one hunt: the same shape whether it comes from `leakhound run` flags,
+// from `POST /api/runs`, or from the desktop app's New-hunt form.
+import { z } from 'zod';
+
+export const endpointSchema = z.object({
+  url: z.string().min(1),
+  method: z.string().default('GET'),
+  headers: z.record(z.string(), z.string()).optional(),
+  body: z.string().optional(),
+  weight: z.number().positive().default(1),
+});
+export type Endpoint = z.infer<typeof endpointSchema>;
+
+export const runOptionsSchema = z
+  .object({
+    /** command line to start the target; `{port}` is replaced by a free loopback port */
+    spawn: z.string().min(1).optional(),
+    /** pid of a running target */
+    attach: z.number().int().positive().optional(),
+    /** URL to load; `{port}` allowed with spawn */
+    url: z.string().min(1).optional(),
+    /** extra endpoints (weights), beside or instead of url */
+    endpoints: z.array(endpointSchema).optional(),
+    requests: z.number().int().positive().optional(),
+    durationMs: z.number().int().positive().optional(),
+    concurrency: z.number().int().positive().max(10_000).default(10),
+    rate: z.number().positive().optional(),
+    warmup: z.number().int().nonnegative().optional(),
+    out: z.string().optional(),
+    readyTimeoutMs: z.number().int().positive().default(20_000),
+    requestTimeoutMs: z.number().int().positive().default(10_000),
+    cwd: z.string().optional(),
+    env: z.record(z.string(), z.string()).default({}),
+    failOnLeak: z.boolean().default(false),
+    /** number of heap snapshots: 0 (memory curves only), 2 or 3 */
+    snapshots: z.number().int().min(0).max(3).default(3),
+    load: z.enum(['builtin', 'none', 'command']).default('builtin'),
+    loadCommand: z.string().optional(),
+    report: z.array(z.enum(['pdf', 'html'])).default([]),
+    revealStrings: z.boolean().default(false),
+    allowRemote: z.boolean().default(false),
+    /** production-safe: no full heap snapshots */
+    safe: z.boolean().default(false),
+  })
+  .strict();
+export type RunOptionsInput = z.input<typeof runOptionsSchema>;
+export type RunOptions = z.output<typeof runOptionsSchema>;
+
+export const phaseSchema = z.enum([
+  'starting',
+  'warmup',
+  'load',
+  'snapshot',
+  'analysis',
+  'stopping',
+  'done',
+  'failed',
+]);
+export type Phase = z.infer<typeof phaseSchema>;

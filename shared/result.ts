@@ -1,0 +1,183 @@
+// The result contract: what `leakhound run` writes to DIR/result.json and what the UI,
+// the reports and CI gates read. Validated at runtime on both sides, so a run folder
+// written by another version fails loudly instead of rendering nonsense.
+import { z } from 'zod';
+
+export const SCHEMA_VERSION = 1 as const;
+
+export const runtimeSchema = z.enum(['node', 'python', 'other']);
+export type Runtime = z.infer<typeof runtimeSchema>;
+
+export const processSampleSchema = z.object({
+  pid: z.number().int(),
+  ppid: z.number().int().nullable().optional(),
+  rssBytes: z.number(),
+  pssBytes: z.number().nullable(),
+  /** private_clean + private_dirty from smaps_rollup, when read this tick */
+  privateBytes: z.number().nullable().optional(),
+  /** runtime heap (V8 used, or the Python agent's figure) when known */
+  heapUsedBytes: z.number().nullable().optional(),
+});
+export type ProcessSample = z.infer<typeof processSampleSchema>;
+
+export const sampleSchema = z.object({
+  /** ms since the run started */
+  t: z.number(),
+  /** requests completed by the load generator (or counted on the target) so far */
+  requests: z.number(),
+  rssBytes: z.number(),
+  /** PSS summed over the tree; the last read value is carried between smaps reads */
+  pssBytes: z.number().nullable(),
+  heapUsedBytes: z.number().nullable(),
+  heapTotalBytes: z.number().nullable().optional(),
+  processes: z.array(processSampleSchema),
+});
+export type Sample = z.infer<typeof sampleSchema>;
+
+/** A post-GC measurement taken at a checkpoint; the verdict's main series. */
+export const checkpointSchema = z.object({
+  t: z.number(),
+  requests: z.number(),
+  /** JS heap used after a forced GC (+ external/ArrayBuffer memory for Node) */
+  heapBytes: z.number().nullable(),
+  externalBytes: z.number().nullable().optional(),
+  pssBytes: z.number().nullable(),
+  rssBytes: z.number(),
+});
+export type Checkpoint = z.infer<typeof checkpointSchema>;
+
+export const latencySchema = z.object({
+  p50: z.number(),
+  p90: z.number(),
+  p95: z.number(),
+  p99: z.number(),
+  max: z.number(),
+  mean: z.number(),
+});
+
+export const loadStatsSchema = z.object({
+  requests: z.number(),
+  errors: z.number(),
+  errorsByKind: z.object({
+    connect: z.number(),
+    timeout: z.number(),
+    status: z.number(),
+    other: z.number(),
+  }),
+  rps: z.number(),
+  durationMs: z.number(),
+  latencyMs: latencySchema,
+  statusCodes: z.record(z.string(), z.number()).optional(),
+  bytesRead: z.number().optional(),
+});
+export type LoadStats = z.infer<typeof loadStatsSchema>;
+
+export const verdictKindSchema = z.enum(['leak', 'no-leak', 'inconclusive']);
+export type VerdictKind = z.infer<typeof verdictKindSchema>;
+
+export const verdictSchema = z.object({
+  kind: verdictKindSchema,
+  bytesPerRequest: z.number(),
+  ci95: z.tuple([z.number(), z.number()]),
+  /** one paragraph in plain words */
+  reason: z.string(),
+  /** which series the figure comes from */
+  basis: z.enum(['heap', 'pss', 'rss', 'none']),
+  /** growth of process memory per request, reported beside the heap figure */
+  pssBytesPerRequest: z.number().nullable().optional(),
+  pssCi95: z.tuple([z.number(), z.number()]).nullable().optional(),
+  /** true when process memory grows while the runtime heap stays flat */
+  offHeapGrowth: z.boolean().optional(),
+  /** true when growth stopped in the later part of the run (cache filled) */
+  plateau: z.boolean().optional(),
+});
+export type Verdict = z.infer<typeof verdictSchema>;
+
+export const allocationSiteSchema = z.object({
+  functionName: z.string(),
+  url: z.string(),
+  line: z.number(),
+  column: z.number(),
+  /** bytes of live samples allocated here */
+  bytes: z.number(),
+  count: z.number().optional(),
+});
+export type AllocationSite = z.infer<typeof allocationSiteSchema>;
+
+export const suspectSchema = z.object({
+  name: z.string(),
+  countDelta: z.number(),
+  countPerRequest: z.number(),
+  selfSizeDelta: z.number(),
+  retainedSizeDelta: z.number(),
+  retainerPath: z.array(z.string()),
+  allocatedAt: z.array(allocationSiteSchema).optional(),
+  /** per process (Python workers), when the suspect was summed over several */
+  perProcess: z
+    .array(z.object({ pid: z.number(), countDelta: z.number(), sizeDelta: z.number() }))
+    .optional(),
+});
+export type Suspect = z.infer<typeof suspectSchema>;
+
+export const snapshotRefSchema = z.object({
+  /** file name relative to the run folder */
+  file: z.string(),
+  label: z.string(),
+  atRequests: z.number(),
+  bytes: z.number(),
+  pid: z.number().optional(),
+  /** how long the target was frozen while the snapshot was taken */
+  pauseMs: z.number().optional(),
+});
+export type SnapshotRef = z.infer<typeof snapshotRefSchema>;
+
+export const processInfoSchema = z.object({
+  pid: z.number(),
+  ppid: z.number().nullable(),
+  command: z.string(),
+  firstSeenMs: z.number(),
+  lastSeenMs: z.number(),
+  exited: z.boolean(),
+  peakRssBytes: z.number(),
+  lastPssBytes: z.number().nullable(),
+});
+
+export const targetSchema = z.object({
+  runtime: runtimeSchema,
+  mode: z.enum(['spawn', 'attach']),
+  pid: z.number().nullable(),
+  command: z.string(),
+  url: z.string().nullable(),
+  runtimeVersion: z.string().nullable().optional(),
+  exitCode: z.number().nullable(),
+  signal: z.string().nullable(),
+  stderrTail: z.array(z.string()).optional(),
+  processes: z.array(processInfoSchema).optional(),
+  restarts: z.number().optional(),
+});
+export type Target = z.infer<typeof targetSchema>;
+
+export const runStatusSchema = z.enum(['running', 'finished', 'target-died', 'interrupted', 'failed']);
+export type RunStatus = z.infer<typeof runStatusSchema>;
+
+export const resultSchema = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  id: z.string(),
+  status: runStatusSchema,
+  startedAt: z.string(),
+  endedAt: z.string().nullable(),
+  leakhoundVersion: z.string(),
+  host: z.object({ hostname: z.string(), platform: z.string(), cpus: z.number(), totalMemBytes: z.number() }),
+  options: z.record(z.string(), z.unknown()),
+  target: targetSchema,
+  load: loadStatsSchema.nullable(),
+  samples: z.array(sampleSchema),
+  checkpoints: z.array(checkpointSchema),
+  verdict: verdictSchema,
+  suspects: z.array(suspectSchema),
+  snapshots: z.array(snapshotRefSchema),
+  warnings: z.array(z.string()),
+  /** string contents of the heap are never written unless the user asked for them */
+  revealStrings: z.boolean(),
+});
+export type Result = z.infer<typeof resultSchema>;

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Compiles the engine, CLI and Electron shell (tsc → dist/), copies the Python agent, and
+# bundles the renderer (vite → dist/renderer/).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rm -rf dist/electron dist/shared
+npx tsc -p tsconfig.json
+mkdir -p dist/electron/engine/python
+if [ -d electron/engine/python/agent ]; then
+  rm -rf dist/electron/engine/python/agent
+  cp -r electron/engine/python/agent dist/electron/engine/python/agent
+  find dist/electron/engine/python/agent -name '__pycache__' -prune -exec rm -rf {} +
+fi
+if [ -f renderer/index.html ]; then
+  npx vite build --logLevel warn
+fi

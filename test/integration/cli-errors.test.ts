@@ -1,0 +1,69 @@
+// Bad input gets exit 2 and one clear `leakhound: …` line, never a stack trace.
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, tmpDir } from '../helpers/cli';
+
+const cases: Array<[string, string[], RegExp]> = [
+  ['unknown command', ['hunt'], /^leakhound: unknown command 'hunt'; the commands are run, /],
+  ['unknown option', ['run', '--spwan', 'node x.js'], /^leakhound: unknown option --spwan for 'leakhound run'/],
+  ['missing value', ['run', '--url'], /^leakhound: --url needs a value/],
+  ['bad number', ['run', '--spawn', 'node x', '--url', 'http://127.0.0.1:{port}/', '--requests', 'many'], /--requests takes a whole number/],
+  ['bad duration', ['run', '--spawn', 'node x', '--url', 'http://127.0.0.1:{port}/', '--duration', '5 parsecs'], /--duration takes a duration like/],
+  ['nothing to hunt', ['run', '--url', 'http://127.0.0.1:3000/'], /^leakhound: say what to hunt: --spawn/],
+  ['no url', ['run', '--spawn', 'node x.js'], /^leakhound: --url is required/],
+  ['bad url', ['run', '--spawn', 'node x.js', '--url', 'not a url'], /^leakhound: not a valid URL: not a url/],
+  ['remote url', ['run', '--spawn', 'node x.js', '--url', 'http://10.1.2.3:{port}/'], /is not on this machine: .*--allow-remote/],
+  ['command not found', ['run', '--spawn', 'no-such-server-binary --x', '--url', 'http://127.0.0.1:{port}/'], /^leakhound: command not found: no-such-server-binary is not on PATH/],
+  ['no port', ['run', '--spawn', 'node x.js', '--url', 'http://127.0.0.1/'], /--url has no port and no \{port\}/],
+  ['unclosed quote', ['run', '--spawn', 'node "x.js', '--url', 'http://127.0.0.1:{port}/'], /unclosed " quote/],
+];
+
+describe('bad input', () => {
+  for (const [what, args, message] of cases) {
+    it(`${what}: exit 2 with one clear line`, async () => {
+      const r = await runCli(args);
+      expect(r.code).toBe(2);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    });
+  }
+
+  it('a target that exits before listening: exit 2 with its last stderr lines', async () => {
+    const out = path.join(tmpDir(), 'run');
+    const r = await runCli([
+      'run',
+      '--spawn',
+      `node -e "console.error('config error: DATABASE_URL is not set'); process.exit(3)"`,
+      '--url',
+      'http://127.0.0.1:{port}/',
+      '--out',
+      out,
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^leakhound: the target exited with code 3 before listening on 127\.0\.0\.1:\d+; its last output:/);
+    expect(r.stderr).toContain('config error: DATABASE_URL is not set');
+  });
+
+  it('a target that never listens: exit 2 after --ready-timeout', async () => {
+    const r = await runCli([
+      'run',
+      '--spawn',
+      `node -e "setTimeout(() => {}, 60000)"`,
+      '--url',
+      'http://127.0.0.1:{port}/',
+      '--ready-timeout',
+      '1500ms',
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/did not listen on 127\.0\.0\.1:\d+ within 1500 ms/);
+  });
+
+  it('--help prints the options and exits 0', async () => {
+    const r = await runCli(['run', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('--fail-on-leak');
+  });
+});
+

@@ -1,0 +1,230 @@
+// The Python three-point rule on hand-made captures: the cases the live tests cannot pin
+// down exactly (restart timing, pid reuse, noise, plateaus).
+import { describe, expect, it } from 'vitest';
+import {
+  comparePythonCaptures,
+  pythonSuspects,
+  pythonTypeDisplayName,
+} from '../../electron/engine/python/suspects';
+import type { PyCapture, PyCensus } from '../../electron/engine/python/types';
+
+type Types = Record<string, [number, number]>;
+
+function proc(
+  pid: number,
+  types: Types,
+  opts: { startedAt?: number; ppid?: number; inspected?: PyCensus['inspected'] } = {},
+): PyCensus {
+  return {
+    pid,
+    ppid: opts.ppid ?? 1,
+    startedAt: opts.startedAt ?? pid,
+    objects: 0,
+    trackedObjects: 0,
+    untrackedObjects: 0,
+    bytes: 0,
+    allocatedBlocks: 0,
+    bytesPerBlock: null,
+    types,
+    inspected: opts.inspected ?? [],
+    walkMs: 1,
+    wallMs: 1,
+    cpuMs: 1,
+    maxHoldMs: 1,
+  };
+}
+
+function cap(label: string, atRequests: number, processes: PyCensus[]): PyCapture {
+  return { label, t: atRequests, atRequests, processes, errors: [], deadPids: [] };
+}
+
+const base: Types = {
+  'builtins:dict': [5000, 500_000],
+  'builtins:str': [20_000, 1_000_000],
+  'app:Widget': [10, 560],
+};
+const grow = (t: Types, key: string, n: number, size: number): Types => {
+  const [c, b] = t[key] ?? [0, 0];
+  return { ...t, [key]: [c + n, b + n * size] };
+};
+
+describe('pythonSuspects', () => {
+  it('sums a steady leak over workers, per request, with per-process figures and the chain', () => {
+    const path = ['app (module)', 'records (list)', '[7]', 'Record'];
+    const s = pythonSuspects(
+      [
+        cap('baseline', 0, [proc(10, base), proc(11, base), proc(12, base)]),
+        cap('middle', 1000, [
+          proc(10, base),
+          proc(11, grow(base, 'app:Record', 500, 56)),
+          proc(12, grow(base, 'app:Record', 500, 56)),
+        ]),
+        cap('final', 2000, [
+          proc(10, base),
+          proc(11, grow(base, 'app:Record', 1000, 56), {
+            inspected: [
+              {
+                type: 'app:Record',
+                countDelta: 1000,
+                path,
+                sites: [{ file: '/a/app.py', line: 9, count: 200, bytes: 11200, sampled: 200 }],
+              },
+            ],
+          }),
+          proc(12, grow(base, 'app:Record', 1000, 56)),
+        ]),
+      ],
+      2000,
+    );
+    expect(s).toHaveLength(1);
+    expect(s[0]).toMatchObject({
+      name: 'Record',
+      countDelta: 2000,
+      countPerRequest: 1,
+      selfSizeDelta: 112_000,
+    });
+    expect(s[0].retainerPath).toEqual(path);
+    expect(s[0].allocatedAt).toEqual([
+      { functionName: '', url: '/a/app.py', line: 9, column: 0, bytes: 11200, count: 200 },
+    ]);
+    expect(s[0].perProcess).toEqual([
+      { pid: 11, countDelta: 1000, sizeDelta: 56_000 },
+      { pid: 12, countDelta: 1000, sizeDelta: 56_000 },
+    ]);
+  });
+
+  it('drops a type that grows then plateaus, even when one worker filled later than the other', () => {
+    const s = pythonSuspects(
+      [
+        cap('baseline', 0, [proc(11, base), proc(12, base)]),
+        cap('middle', 600, [
+          proc(11, grow(base, 'builtins:dict', 300, 232)),
+          proc(12, grow(base, 'builtins:dict', 150, 232)),
+        ]),
+        cap('final', 1200, [
+          proc(11, grow(base, 'builtins:dict', 300, 232)),
+          proc(12, grow(base, 'builtins:dict', 300, 232)),
+        ]),
+      ],
+      1200,
+    );
+    expect(s).toEqual([]);
+  });
+
+  it('ignores small noise below the threshold', () => {
+    const s = pythonSuspects(
+      [
+        cap('baseline', 0, [proc(11, base)]),
+        cap('middle', 3000, [proc(11, grow(base, 'builtins:str', 15, 50))]),
+        cap('final', 6000, [proc(11, grow(base, 'builtins:str', 30, 50))]),
+      ],
+      6000,
+    );
+    expect(s).toEqual([]);
+  });
+
+  it('never compares a restarted worker with its replacement (max-requests): no fake or negative growth', () => {
+    const leaky = grow(base, 'app:Record', 900, 56);
+    const cmp = comparePythonCaptures(
+      [
+        // worker 11 had leaked 900 objects; it restarts as 13 before the middle capture
+        cap('baseline', 0, [proc(10, base), proc(11, leaky), proc(12, base)]),
+        cap('middle', 1000, [
+          proc(10, base),
+          proc(13, grow(base, 'builtins:dict', 400, 232)),
+          proc(12, base),
+        ]),
+        // 12 restarts as 14 before the final one; 13's fresh copy warmed up its dicts before
+        cap('final', 2000, [
+          proc(10, base),
+          proc(13, grow(base, 'builtins:dict', 400, 232)),
+          proc(14, leaky),
+        ]),
+      ],
+      2000,
+    );
+    expect(cmp.suspects).toEqual([]);
+    expect(cmp.comparedPids).toEqual([
+      [10, 12],
+      [10, 13],
+    ]);
+    expect(cmp.unmatchedPids).toEqual([11, 12, 13, 14]);
+  });
+
+  it('treats a reused pid with a new start time as a new process', () => {
+    const cmp = comparePythonCaptures(
+      [
+        cap('baseline', 0, [proc(11, base, { startedAt: 100 })]),
+        cap('middle', 1000, [proc(11, grow(base, 'app:Record', 1000, 56), { startedAt: 200 })]),
+        cap('final', 2000, [proc(11, grow(base, 'app:Record', 2000, 56), { startedAt: 200 })]),
+      ],
+      2000,
+    );
+    expect(cmp.suspects).toEqual([]);
+    expect(cmp.comparedPids[0]).toEqual([]);
+    expect(cmp.warnings.join(' ')).toMatch(/restarting/);
+  });
+
+  it("puts the app's own classes before the builtins that grow with them", () => {
+    let t1 = base;
+    let t2 = base;
+    for (const [k, size] of [
+      ['builtins:str', 60],
+      ['builtins:dict', 232],
+      ['app:Record', 56],
+    ] as const) {
+      t1 = grow(t1, k, 1000, size);
+      t2 = grow(t2, k, 2000, size);
+    }
+    const s = pythonSuspects(
+      [
+        cap('baseline', 0, [proc(11, base)]),
+        cap('middle', 1000, [proc(11, t1)]),
+        cap('final', 2000, [proc(11, t2)]),
+      ],
+      2000,
+    );
+    expect(s.map((x) => x.name)).toEqual(['Record', 'dict', 'str']);
+  });
+
+  it('splits requests by time when the captures carry no request counts', () => {
+    const c = (label: string, t: number, types: Types): PyCapture => ({
+      label,
+      t,
+      processes: [proc(11, types)],
+      errors: [],
+      deadPids: [],
+    });
+    const s = pythonSuspects(
+      [
+        c('baseline', 0, base),
+        c('middle', 10, grow(base, 'app:Record', 300, 56)),
+        c('final', 40, grow(base, 'app:Record', 1200, 56)),
+      ],
+      1200,
+    );
+    expect(s[0].countPerRequest).toBeCloseTo(1, 5);
+  });
+
+  it('with two captures, reports growth but warns that a plateau cannot be ruled out', () => {
+    const cmp = comparePythonCaptures(
+      [
+        cap('baseline', 0, [proc(11, base)]),
+        cap('final', 1000, [proc(11, grow(base, 'app:Record', 500, 56))]),
+      ],
+      1000,
+    );
+    expect(cmp.suspects.map((x) => x.countPerRequest)).toEqual([0.5]);
+    expect(cmp.warnings.join(' ')).toMatch(/plateau/);
+  });
+});
+
+describe('pythonTypeDisplayName', () => {
+  it('qualifies only where two modules share a class name', () => {
+    const keys = ['builtins:dict', 'app:Event', 'asyncio.locks:Event', 'app:Record', 'pkg.mod:Outer.Inner'];
+    expect(pythonTypeDisplayName('builtins:dict', keys)).toBe('dict');
+    expect(pythonTypeDisplayName('app:Event', keys)).toBe('app.Event');
+    expect(pythonTypeDisplayName('app:Record', keys)).toBe('Record');
+    expect(pythonTypeDisplayName('pkg.mod:Outer.Inner', keys)).toBe('Outer.Inner');
+  });
+});

@@ -1,0 +1,188 @@
+import { describe, expect, it } from 'vitest';
+import { buildReportHtml, SECTION_IDS } from '../../electron/engine/report/html';
+import { redactedString } from '../../electron/engine/report/redact';
+import { sampleResult } from '../../electron/engine/report/sample-result';
+import type { Result } from '../../shared/result';
+
+const CREDENTIAL = 'sk_live_LEAKHOUND_FAKE_CREDENTIAL_1234';
+const PASSWORD = 'hunter2-LEAKHOUND-FAKE-PASSWORD-1234';
+const ENV_SECRET = 'env-value-that-must-not-print';
+const DSN = 'postgres://orders:Tr0ub4dor@db.internal/orders';
+
+/** A leak result where secrets sneaked past the engine into names, paths, sites and options. */
+function leakyResult(): Result {
+  const r = sampleResult({ requests: 3000, leakBytesPerRequest: 412 });
+  r.suspects[0]!.retainerPath = ['(GC roots)', 'registry', CREDENTIAL, `"${PASSWORD}"`, 'ApiClientSession'];
+  r.suspects[0]!.allocatedAt = [
+    { functionName: 'connect', url: `file:///srv/app/db.js?dsn=${DSN}`, line: 3, column: 1, bytes: 100 },
+  ];
+  r.suspects.push({
+    name: `Authorization: Bearer ${CREDENTIAL}`,
+    countDelta: 10,
+    countPerRequest: 0.003,
+    selfSizeDelta: 10,
+    retainedSizeDelta: 10,
+    retainerPath: ['(GC roots)', `password=${PASSWORD}`],
+  });
+  r.options = { ...r.options, env: { API_TOKEN: ENV_SECRET } };
+  r.target.command = `node server.js --db ${DSN}`;
+  return r;
+}
+
+describe('buildReportHtml', () => {
+  const result = leakyResult();
+  const html = buildReportHtml(result, { paper: 'A4' });
+
+  it('is a self-contained document: no scripts, no remote or external resources', () => {
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/\b(src|href)=/i);
+    expect(html).not.toMatch(/url\(/i);
+    expect(html).not.toMatch(/@import/i);
+  });
+
+  it('has the sections in print order', () => {
+    const at = SECTION_IDS.filter((id) => id !== 'allocation-sites').map((id) =>
+      html.indexOf(`<section id="${id}"`),
+    );
+    expect(at.every((i) => i > 0)).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+    expect(html).not.toContain('id="allocation-sites"'); // Node run: sites stay with each suspect
+  });
+
+  it('summarises target, time, duration, verdict and bytes per request with the interval', () => {
+    const summary = html.slice(html.indexOf('id="summary"'), html.indexOf('id="growth"'));
+    expect(summary).toContain('2026-11-25 16:30 UTC');
+    expect(summary).toContain('node server.js');
+    expect(summary).toContain('3,000 requests over 30 s (100 per second, 3 errors, 0.1%)');
+    expect(summary).toContain('the whole run took 48 s');
+    expect(summary).toContain('Verdict: memory leak.');
+    expect(summary).toContain('412 B per request (95% confidence interval 396 B to 428 B)');
+    expect(summary).toContain('every million requests keeps about 412 MB more');
+    expect(summary).toContain('Each heap snapshot paused the target'); // run warnings
+  });
+
+  it('draws the growth chart as inline SVG with snapshot markers', () => {
+    const growth = html.slice(html.indexOf('id="growth"'), html.indexOf('id="load"'));
+    expect(growth).toMatch(/<svg class="chart"[^>]*viewBox=/);
+    expect(growth).toMatch(/<path d="M[\d.]+ [\d.]+L/);
+    expect(growth).toContain('Requests served');
+    expect(growth).toContain('Memory (MB)');
+    expect(growth.match(/<svg class="chart"/g)).toHaveLength(2); // everything, then the heap zoomed in
+    expect(growth.match(/class="snap">S\d</g)).toHaveLength(6);
+    expect(growth).toContain('Heap (MB)');
+  });
+
+  it('prints the load figures', () => {
+    const load = html.slice(html.indexOf('id="load"'), html.indexOf('id="suspects"'));
+    for (const s of [
+      '3,000',
+      '>100<',
+      '0.84 ms',
+      '1.9 ms',
+      '2.6 ms',
+      '7.3 ms',
+      'Timeout',
+      'Non-2xx status',
+      '200: 2,998',
+    ]) {
+      expect(load).toContain(s);
+    }
+  });
+
+  it('lists suspects with count per request, retained growth, the retainer chain and allocation sites', () => {
+    const sus = html.slice(html.indexOf('id="suspects"'), html.indexOf('id="processes"'));
+    expect(sus).toContain('<code>ApiClientSession</code>');
+    expect(sus).toContain('class="strong-evidence">1.00<');
+    expect(sus).toContain('+1.18 MB');
+    expect(sus).toMatch(/\(GC roots\)<\/span><span class="arrow">→<\/span><span class="step">registry/);
+    expect(sus).toContain('Allocated at');
+    expect(sus.match(/<tbody class="suspect">/g)).toHaveLength(3);
+  });
+
+  it('tables the processes and the environment needed to repeat the run', () => {
+    const procs = html.slice(html.indexOf('id="processes"'), html.indexOf('id="environment"'));
+    expect(procs).toContain('>41000<');
+    expect(procs).toContain('49.5 MB');
+    expect(procs).toContain('0 worker restarts');
+    const env = html.slice(html.indexOf('id="environment"'));
+    for (const s of [
+      'v20.20.2',
+      'build-07',
+      '0.1.0',
+      'leakhound run --spawn',
+      '--requests 3000',
+      '--concurrency 10',
+    ]) {
+      expect(env).toContain(s);
+    }
+  });
+
+  it('never prints the secrets that sneaked into suspects, paths, sites, the command or options', () => {
+    for (const secret of [CREDENTIAL, PASSWORD, ENV_SECRET, DSN, 'Tr0ub4dor', 'LEAKHOUND_FAKE']) {
+      expect(html).not.toContain(secret);
+    }
+    expect(html).toContain(redactedString(CREDENTIAL));
+    expect(html).toContain(redactedString(ENV_SECRET));
+    expect(html).toMatch(/A second scan by the report redacted \d+ more texts/);
+    expect(html).not.toContain('class="banner"');
+  });
+
+  it('prints them, with a first-page banner, only when revealStrings is set', () => {
+    const open = buildReportHtml(result, { revealStrings: true });
+    expect(open).toContain(CREDENTIAL);
+    expect(open).toContain(ENV_SECRET);
+    const banner = open.indexOf('class="banner"');
+    expect(banner).toBeGreaterThan(0);
+    expect(banner).toBeLessThan(open.indexOf('id="summary"'));
+    expect(open).toContain('contains heap string contents');
+  });
+
+  it('escapes markup that comes from the heap', () => {
+    const r = sampleResult();
+    r.suspects[0]!.name = '<img src=x onerror=alert(1)>';
+    const out = buildReportHtml(r);
+    expect(out).not.toContain('<img');
+    expect(out).toContain('&lt;img');
+  });
+
+  it('sets the page size and print rules', () => {
+    expect(html).toContain('size: A4;');
+    expect(buildReportHtml(result, { paper: 'Letter' })).toContain('size: Letter;');
+    expect(html).toContain('thead { display: table-header-group; }');
+    expect(html).toMatch(/tr, tbody\.suspect \{ break-inside: avoid;/);
+  });
+
+  it('is deterministic', () => {
+    expect(buildReportHtml(leakyResult(), { paper: 'A4' })).toBe(html);
+  });
+});
+
+describe('buildReportHtml for other runs', () => {
+  it('says no leak for a clean run and explains the empty suspects list', () => {
+    const html = buildReportHtml(sampleResult({ leakBytesPerRequest: 0 }));
+    expect(html).toContain('Verdict: no leak found.');
+    expect(html).toContain('No object class grew between the heap snapshots');
+  });
+
+  it('reports a target that died, and a Python tree with allocation sites and restarts', () => {
+    const r = sampleResult({ runtime: 'python', workers: 3 });
+    r.status = 'target-died';
+    r.target.exitCode = 137;
+    r.target.restarts = 4;
+    const html = buildReportHtml(r);
+    expect(html).toContain('The target died during the run</strong> (exit code 137)');
+    expect(html).toContain('4 worker restarts');
+    expect(html).toContain('pid 41002 (PSS)'); // per-worker lines in the chart
+    const sites = html.slice(html.indexOf('id="allocation-sites"'));
+    expect(sites).toContain('Allocation sites (Python tracemalloc)');
+    expect(sites).toContain('/srv/app/server.js:17:18');
+    expect(html.indexOf('id="allocation-sites"')).toBeGreaterThan(html.indexOf('id="environment"'));
+  });
+
+  it('tells a Python user how to get allocation sites when tracemalloc was off', () => {
+    const r = sampleResult({ runtime: 'python' });
+    for (const s of r.suspects) delete s.allocatedAt;
+    expect(buildReportHtml(r)).toContain('tracemalloc was off');
+  });
+});

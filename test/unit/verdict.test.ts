@@ -1,0 +1,111 @@
+// The verdict's statistics on series with known answers.
+import { describe, expect, it } from 'vitest';
+import type { Checkpoint } from '../../shared/result';
+import { decideVerdict } from '../../electron/engine/verdict/decide';
+import { median, quantileSorted, theilSen } from '../../electron/engine/verdict/stats';
+
+// A deterministic pseudo-random generator, so noisy series are the same every run.
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+function series(f: (req: number, i: number) => number, n = 13, step = 250): Checkpoint[] {
+  return Array.from({ length: n }, (_, i) => {
+    const requests = 500 + i * step;
+    const heap = f(requests, i);
+    return { t: i * 1000, requests, heapBytes: heap, externalBytes: 0, pssBytes: 40e6 + heap, rssBytes: 50e6 + heap };
+  });
+}
+
+describe('theilSen', () => {
+  it('recovers an exact line', () => {
+    const fit = theilSen([0, 1, 2, 3, 4], [5, 7, 9, 11, 13]);
+    expect(fit?.slope).toBe(2);
+    expect(fit?.intercept).toBe(5);
+    expect(fit?.ci95).toEqual([2, 2]);
+  });
+
+  it('ignores one wild outlier that would tilt least squares', () => {
+    const x = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+    const y = x.map((v) => 100 + 3 * v);
+    y[9] = 10_000;
+    expect(theilSen(x, y)?.slope).toBe(3);
+  });
+
+  it('puts the true slope inside its 95% interval on noisy data', () => {
+    const r = rng(7);
+    const x = Array.from({ length: 20 }, (_, i) => i * 100);
+    const y = x.map((v) => 1e6 + 50 * v + (r() - 0.5) * 20_000);
+    const fit = theilSen(x, y);
+    expect(fit?.ci95[0]).toBeLessThan(50);
+    expect(fit?.ci95[1]).toBeGreaterThan(50);
+  });
+
+  it('needs two distinct x values', () => {
+    expect(theilSen([1], [1])).toBeNull();
+    expect(theilSen([1, 1], [1, 2])).toBeNull();
+  });
+
+  it('quantiles interpolate', () => {
+    expect(quantileSorted([1, 2, 3, 4], 0.5)).toBe(2.5);
+    expect(median([9, 1, 5])).toBe(5);
+  });
+});
+
+const verdictOf = (cps: Checkpoint[]) =>
+  decideVerdict({ checkpoints: cps, suspects: [], heapKnown: true, heapLabel: 'the JS heap' });
+
+describe('decideVerdict', () => {
+  it('a steady 400 B/request growth is a leak with the right figure', () => {
+    const r = rng(1);
+    const v = verdictOf(series((req) => 20e6 + 400 * req + (r() - 0.5) * 50_000));
+    expect(v.kind).toBe('leak');
+    expect(v.bytesPerRequest).toBeGreaterThan(370);
+    expect(v.bytesPerRequest).toBeLessThan(430);
+    expect(v.ci95[0]).toBeGreaterThan(0);
+    expect(v.basis).toBe('heap');
+  });
+
+  it('a flat heap with noise is no leak', () => {
+    const r = rng(2);
+    const v = verdictOf(series(() => 20e6 + (r() - 0.5) * 100_000));
+    expect(v.kind).toBe('no-leak');
+    expect(v.plateau).toBe(false);
+  });
+
+  it('growth that stops half-way (a cache that filled) is no leak, marked as a plateau', () => {
+    const v = verdictOf(series((req) => 20e6 + 600 * Math.min(req, 1500)));
+    expect(v.kind).toBe('no-leak');
+    expect(v.plateau).toBe(true);
+  });
+
+  it('growth too small to matter is no leak', () => {
+    const v = verdictOf(series((req) => 20e6 + 2 * req));
+    expect(v.kind).toBe('no-leak');
+  });
+
+  it('PSS growing while the heap is flat is reported as off-heap growth, not a leak', () => {
+    const cps = series(() => 20e6).map((c) => ({ ...c, pssBytes: 40e6 + 300 * c.requests }));
+    const v = verdictOf(cps);
+    expect(v.kind).toBe('inconclusive');
+    expect(v.offHeapGrowth).toBe(true);
+    expect(v.reason).toMatch(/outside the runtime heap/);
+  });
+
+  it('without a runtime heap it decides from PSS', () => {
+    const cps = series((req) => 300 * req).map((c) => ({ ...c, heapBytes: null }));
+    const v = decideVerdict({ checkpoints: cps, suspects: [], heapKnown: false, heapLabel: '' });
+    expect(v.kind).toBe('leak');
+    expect(v.basis).toBe('pss');
+  });
+
+  it('too few measurements is inconclusive and says what to do', () => {
+    const v = verdictOf(series((req) => req * 1000, 3));
+    expect(v.kind).toBe('inconclusive');
+    expect(v.reason).toMatch(/Run longer/);
+  });
+});
