@@ -38,6 +38,8 @@ import { fitToDisplays, loadWindowState, saveWindowState } from './main/window-s
 const QUIT_WAIT_MS = 5 * 60_000;
 
 registerAppScheme();
+// Every renderer sandboxed, whatever options a window is created with.
+app.enableSandbox();
 
 // Everything the OS asked us to open before the window existed (argv, macOS open-file).
 const pendingFiles: string[] = heapSnapshotArgs(process.argv.slice(app.isPackaged ? 1 : 2), process.cwd());
@@ -96,8 +98,12 @@ async function start(): Promise<void> {
   /** The run the user last looked at or started: what File → Export report… exports. */
   let currentRun: string | null = null;
 
+  /** Hunts and analyses in flight, from their events: closing the window must not cut them off. */
+  const busy = new Set<string>();
   const emit = (e: ApiEvent) => {
     if (e.type === 'phase' && e.phase === 'starting') currentRun = e.id;
+    if (e.type === 'phase' && e.phase !== 'done' && e.phase !== 'failed') busy.add(e.id);
+    if (e.type === 'done') busy.delete(e.id);
     if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(EVENT_CHANNEL, e);
   };
   handler.onEvent(emit);
@@ -119,6 +125,7 @@ async function start(): Promise<void> {
     else dialog.showErrorBox(title, message);
   };
 
+  let quitState: 'running' | 'stopping' | 'ready' = 'running';
   const analyses = new Set<AbortController>();
   openSnapshots = (files: string[]) => {
     if (files.length === 0) return;
@@ -260,7 +267,15 @@ async function start(): Promise<void> {
     };
     win.on('resize', saveSoon);
     win.on('move', saveSoon);
-    win.on('close', save);
+    win.on('close', (event) => {
+      save();
+      // Closing the last window quits (except on macOS); with work in flight, go through the
+      // quit path first so the hunt stops cleanly while the window shows what is happening.
+      if (process.platform !== 'darwin' && quitState === 'running' && busy.size > 0) {
+        event.preventDefault();
+        app.quit();
+      }
+    });
     win.on('closed', () => {
       clearTimeout(saveTimer);
       mainWindow = null;
@@ -280,7 +295,6 @@ async function start(): Promise<void> {
     if (process.platform !== 'darwin') app.quit();
   });
 
-  let quitState: 'running' | 'stopping' | 'ready' = 'running';
   app.on('before-quit', (event) => {
     if (quitState === 'ready') return;
     event.preventDefault();

@@ -83,6 +83,8 @@ export const verdictSchema = z.object({
   reason: z.string(),
   /** which series the figure comes from */
   basis: z.enum(['heap', 'pss', 'rss', 'none']),
+  /** what bytesPerRequest is per: a request, or a second when no load was sent (--load none) */
+  unit: z.enum(['request', 'second']).optional(),
   /** growth of process memory per request, reported beside the heap figure */
   pssBytesPerRequest: z.number().nullable().optional(),
   pssCi95: z.tuple([z.number(), z.number()]).nullable().optional(),

@@ -24,14 +24,25 @@ import {
 import { UserError } from './errors';
 import { analyzeSnapshots } from './heap/analyze';
 import { Decimator } from './hunt/decimate';
+import { openNodeInspector, type NodeInspector as AttachInspector } from './attach/node';
+import { injectPythonTree } from './attach/python';
+import { AttachedTarget } from './hunt/attached';
 import { NodeInspector } from './hunt/node-inspector';
 import { makePlan } from './hunt/plan';
 import { guessRuntime } from './hunt/runtime-guess';
 import { JsonlWriter } from './jsonl';
 import { LoadRecorder, runLoad } from './load/generator';
 import { descendants, readSmapsRollup } from './proc/procfs';
+import { detectRuntime } from './proc/runtime';
 import { TreeSampler } from './proc/sampler';
-import { PythonAgentSession, type PyCapture, pythonAgentEnv, pythonSuspects } from './python/session';
+import {
+  agentBootstrapCode,
+  PythonAgentSession,
+  type PyCapture,
+  preparePythonAgent,
+  pythonAgentEnv,
+  pythonSuspects,
+} from './python/session';
 import { defaultDataDir, ensureDir, FILES, newRunId, runsDir, writeFileAtomic, writeMeta } from './store';
 import { defaultLogFile, isInspectorChatter, SpawnedTarget } from './target/spawn';
 import { decideVerdict } from './verdict/decide';
@@ -50,7 +61,11 @@ export class Hunt extends EventEmitter {
   private readonly abortLoad = new AbortController();
   private stopRequested = false;
   private manualSnapshots = 0;
-  private target: SpawnedTarget | null = null;
+  private target: SpawnedTarget | AttachedTarget | null = null;
+  /** the inspector we opened on an attached Node target, to be closed again */
+  private attachInspector: AttachInspector | null = null;
+  private pythonSocketDir: string | null = null;
+  private pythonAttached = false;
   private inspector: NodeInspector | null = null;
   private python: PythonAgentSession | null = null;
   private sampler: TreeSampler | null = null;
@@ -81,7 +96,7 @@ export class Hunt extends EventEmitter {
     if (!options.spawn && options.attach === undefined)
       throw new UserError('say what to hunt: --spawn "<command line>" or --attach <pid>');
     if (options.spawn && options.attach !== undefined) throw new UserError('--spawn and --attach exclude each other');
-    if (options.load === 'builtin' && !options.url && !options.endpoints?.length)
+    if (options.spawn && options.load === 'builtin' && !options.url && !options.endpoints?.length)
       throw new UserError('--url is required: the URL to send requests to, e.g. http://127.0.0.1:{port}/');
     if (options.requests !== undefined && options.durationMs !== undefined)
       throw new UserError('give --requests or --duration, not both');
@@ -181,34 +196,43 @@ export class Hunt extends EventEmitter {
     const o = this.options;
     const plan = makePlan(o);
     this.setPhase('starting', 0, o.spawn ? `starting ${o.spawn}` : `attaching to pid ${o.attach}`);
-    if (o.attach !== undefined)
-      throw new UserError('--attach is not available in this build yet: start the server with --spawn');
-    const runtime = guessRuntime(o.spawn as string, o.cwd ?? process.cwd());
-    const env: Record<string, string> = { ...(process.env as Record<string, string>), ...o.env };
-    if (runtime === 'python') Object.assign(env, pythonAgentEnv(this.dir).env);
-    this.target = await SpawnedTarget.start({
-      command: o.spawn as string,
-      url: o.url ?? o.endpoints?.[0]?.url ?? 'http://127.0.0.1:{port}/',
-      cwd: o.cwd ?? process.cwd(),
-      env,
-      readyTimeoutMs: o.readyTimeoutMs,
-      inspect: runtime !== 'python',
-      logFile: defaultLogFile(this.dir),
-    });
+    let runtime: 'node' | 'python' | 'other';
+    if (o.attach !== undefined) {
+      this.target = await AttachedTarget.open(o.attach, o.url ?? o.endpoints?.[0]?.url);
+      runtime = detectRuntime(o.attach) ?? 'other';
+    } else {
+      runtime = guessRuntime(o.spawn as string, o.cwd ?? process.cwd());
+      const env: Record<string, string> = { ...(process.env as Record<string, string>), ...o.env };
+      if (runtime === 'python') {
+        const py = pythonAgentEnv(this.dir);
+        Object.assign(env, py.env);
+        this.pythonSocketDir = py.socketDir;
+      }
+      const spawned = await SpawnedTarget.start({
+        command: o.spawn as string,
+        url: o.url ?? o.endpoints?.[0]?.url ?? 'http://127.0.0.1:{port}/',
+        cwd: o.cwd ?? process.cwd(),
+        env,
+        readyTimeoutMs: o.readyTimeoutMs,
+        inspect: runtime !== 'python',
+        logFile: defaultLogFile(this.dir),
+      });
+      this.target = spawned;
+      spawned.onExitBlocked = () => {
+        this.targetExiting = true;
+        this.log('info', 'the target is exiting: disconnecting the inspector so it can');
+        void this.inspector?.cdp.close();
+      };
+    }
     const target = this.target;
-    target.onExitBlocked = () => {
-      this.targetExiting = true;
-      this.log('info', 'the target is exiting: disconnecting the inspector so it can');
-      void this.inspector?.cdp.close();
-    };
     void target.onExit().then((exit) => {
       if (this.phase === 'stopping' || this.phase === 'done') return;
       this.targetDied = true;
-      const how = exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`;
+      const how = exit.signal ? `killed by ${exit.signal}` : exit.code === null ? 'gone' : `exited with code ${exit.code}`;
       this.log('error', `the target ${how} during the ${this.phase} phase`);
       this.abortLoad.abort();
     });
-    this.log('info', `target pid ${target.pid} listening at ${target.url}`);
+    this.log('info', `target pid ${target.pid} (${runtime}) at ${target.url}`);
     await this.connectRuntime(runtime);
     this.startSampling(target.pid);
     const endpoints = this.endpoints(target.port);
@@ -217,6 +241,10 @@ export class Hunt extends EventEmitter {
     if (plan.warmupRequests > 0 && o.load === 'builtin')
       await this.load(endpoints, { requests: plan.warmupRequests });
     const warmupRequests = this.recorder.requests;
+    if (this.python && this.pythonAttached && (await this.python.livePids()).length === 0) {
+      this.log('warn', 'the injected Python agent did not answer after warm-up: memory curves only');
+      this.python = null;
+    }
 
     let snapshotNo = 0;
     const snapshotFiles: string[] = [];
@@ -236,7 +264,7 @@ export class Hunt extends EventEmitter {
       await this.checkpoint();
       const planned = plan.snapshotAfter.includes(seg) || (last && plan.snapshotAfter.length > 0);
       const manual = this.manualSnapshots > 0;
-      if ((planned || manual) && !o.safe) {
+      if ((planned || manual) && !(o.safe && this.inspector)) {
         if (manual) this.manualSnapshots--;
         snapshotNo++;
         const label = !planned ? `manual-${snapshotNo}` : seg === 0 ? 'baseline' : last ? 'final' : 'middle';
@@ -262,6 +290,7 @@ export class Hunt extends EventEmitter {
       suspects,
       heapKnown: this.inspector !== null || this.python !== null,
       heapLabel: this.inspector ? 'the JS heap (used + external)' : 'the Python heap',
+      unit: o.load === 'builtin' ? 'request' : 'second',
     });
     return { verdict, suspects };
   }
@@ -270,19 +299,34 @@ export class Hunt extends EventEmitter {
     const sub = (u: string) => u.split('{port}').join(String(port));
     const list = this.options.endpoints?.length
       ? this.options.endpoints
-      : [{ url: this.options.url as string, method: 'GET', weight: 1 }];
+      : [{ url: this.target?.url ?? (this.options.url as string), method: 'GET', weight: 1 }];
     return list.map((e) => ({ ...e, url: sub(e.url) }));
   }
 
   private async connectRuntime(runtime: 'node' | 'python' | 'other'): Promise<void> {
-    const target = this.target as SpawnedTarget;
+    const target = this.target as SpawnedTarget | AttachedTarget;
     if (runtime === 'python') {
-      this.python = new PythonAgentSession(pythonAgentEnv(this.dir).socketDir);
+      if (target instanceof AttachedTarget) await this.injectPythonAgent(target.pid);
+      if (!this.pythonSocketDir) return;
+      this.python = new PythonAgentSession(this.pythonSocketDir);
+      // An attached worker runs the injected agent only on its next request (warm-up).
+      if (this.pythonAttached) return;
       const pids = await this.python.livePids();
       if (pids.length === 0) {
         this.log('warn', 'the Python agent did not answer: memory curves only, no heap detail');
         this.python = null;
       }
+      return;
+    }
+    if (target instanceof AttachedTarget) {
+      if (runtime !== 'node') {
+        this.log('warn', `pid ${target.pid} is not Node or Python: memory curves only, no heap detail for this runtime`);
+        return;
+      }
+      this.attachInspector = await openNodeInspector(target.pid);
+      this.log('info', `opened the inspector of pid ${target.pid} on 127.0.0.1:${this.attachInspector.port} (closed again at the end)`);
+      this.inspector = await NodeInspector.fromClient(this.attachInspector.client);
+      await this.startInspector();
       return;
     }
     const urls = await target.waitForInspectors(1, runtime === 'node' ? 5000 : 1500);
@@ -292,6 +336,26 @@ export class Hunt extends EventEmitter {
       return;
     }
     this.inspector = await NodeInspector.pick(urls, [target.pid]);
+    if (!this.inspector) return;
+    await this.startInspector();
+  }
+
+  private async injectPythonAgent(pid: number): Promise<void> {
+    const { agentDir, socketDir } = preparePythonAgent(this.dir);
+    try {
+      const pauses = await injectPythonTree(pid, agentBootstrapCode(agentDir, socketDir));
+      this.pythonSocketDir = socketDir;
+      this.pythonAttached = true;
+      this.log(
+        'info',
+        `loaded the agent into ${pauses.length} Python process(es); pauses ${pauses.map((p) => `${p.pid}: ${p.pauseMs} ms`).join(', ')}`,
+      );
+    } catch (e) {
+      this.log('warn', `${(e as Error).message} — falling back to memory curves only`);
+    }
+  }
+
+  private async startInspector(): Promise<void> {
     if (!this.inspector) return;
     await this.inspector.enable();
     try {
@@ -433,9 +497,13 @@ export class Hunt extends EventEmitter {
         return file;
       }
       if (this.python) {
-        if (label === 'baseline') await this.python.startTracemalloc(1);
-        const capture = await this.python.capture(label, { tracemalloc: label === 'final' });
-        if (label === 'final') await this.python.stopTracemalloc();
+        if (label === 'baseline' && !this.options.safe) await this.python.startTracemalloc(1);
+        const capture = await this.python.capture(label, {
+          tracemalloc: label === 'final' && !this.options.safe,
+          atRequests: at,
+          revealStrings: this.options.revealStrings,
+        });
+        if (label === 'final' && !this.options.safe) await this.python.stopTracemalloc();
         const name = `python-capture-${no}-${label}.json`;
         writeFileAtomic(path.join(this.dir, name), JSON.stringify(capture));
         this.pyCaptures.push(capture);
@@ -480,7 +548,10 @@ export class Hunt extends EventEmitter {
         // the target is gone or the profiler was never started
       }
     }
-    await this.inspector?.close().catch(() => {});
+    await this.inspector?.close(this.attachInspector ? () => (this.attachInspector as AttachInspector).close() : undefined).catch((e: Error) =>
+      this.log('warn', `could not close the target's inspector: ${e.message}`),
+    );
+    if (this.python && this.pythonAttached) await this.python.shutdownAgents().catch(() => []);
     await this.python?.close().catch(() => {});
     const exit = this.target ? await this.target.stop() : null;
     if (failure && !this.targetDied && !(failure instanceof UserError)) this.log('error', failure.message);
@@ -525,14 +596,14 @@ export class Hunt extends EventEmitter {
         runtime: this.inspector ? 'node' : this.python ? 'python' : guessRuntimeSafe(this.options),
         mode: this.options.attach !== undefined ? 'attach' : 'spawn',
         pid: this.target?.pid ?? this.options.attach ?? null,
-        command: this.target ? this.target.argv.join(' ') : (this.options.spawn ?? ''),
+        command: this.target ? this.target.argv.join(' ') : (this.options.spawn ?? `pid ${this.options.attach}`),
         url: this.target?.url ?? this.options.url ?? null,
         runtimeVersion: this.inspector?.version ?? null,
         exitCode: this.targetDied ? (exit?.code ?? null) : null,
         signal: this.targetDied ? (exit?.signal ?? null) : null,
         stderrTail: this.targetDied
           ? this.target?.stderrTail
-              .get()
+              ?.get()
               .filter((l) => !isInspectorChatter(l))
               .slice(-20)
           : undefined,

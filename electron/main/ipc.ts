@@ -1,12 +1,13 @@
 // The two bridge channels (and the drop message) wired to the engine, each message through
-// ipc-guard first. Main may answer a method itself (`overrides`) when the desktop does it
-// better, e.g. reports.export printing with the window's own printToPDF.
+// ipc-guard first (dispatch.ts). Main may answer a method itself (`overrides`) when the
+// desktop does it better, e.g. reports.export printing with the window's own printToPDF.
 import { ipcMain, type WebFrameMain } from 'electron';
 import type { ApiMethod } from '../../shared/api';
+import { dispatchCall, type Overrides } from './dispatch';
 import type { EngineApi } from './engine-api';
-import { CALL_CHANNEL, DROP_CHANNEL, guardCall, guardDrop, toWireError, type WireReply } from './ipc-guard';
+import { CALL_CHANNEL, DROP_CHANNEL, guardDrop, type WireReply } from './ipc-guard';
 
-export type Overrides = Partial<Record<ApiMethod, (params: unknown) => Promise<unknown>>>;
+export type { Overrides } from './dispatch';
 
 function senderOf(frame: WebFrameMain | null | undefined) {
   if (!frame) return null;
@@ -21,21 +22,16 @@ export function registerIpc(deps: {
   onCall?: (method: ApiMethod, params: unknown) => void;
   log: (m: string) => void;
 }): () => void {
-  ipcMain.handle(CALL_CHANNEL, async (event, method: unknown, params: unknown): Promise<WireReply> => {
-    const g = guardCall(senderOf(event.senderFrame), method, params, deps.trustedOrigins());
-    if (!g.ok) {
-      deps.log(`ipc refused: ${g.error}`);
-      return { ok: false, error: { message: g.error, user: true } };
-    }
-    deps.onCall?.(g.method, g.params);
-    try {
-      const own = deps.overrides[g.method];
-      const value = own ? await own(g.params) : await deps.api.call(g.method, g.params);
-      return { ok: true, value };
-    } catch (e) {
-      return toWireError(e);
-    }
-  });
+  ipcMain.handle(
+    CALL_CHANNEL,
+    (event, method: unknown, params: unknown): Promise<WireReply> =>
+      dispatchCall(
+        { ...deps, trustedOrigins: deps.trustedOrigins() },
+        senderOf(event.senderFrame),
+        method,
+        params,
+      ),
+  );
   const onDrop = (event: Electron.IpcMainEvent, paths: unknown) => {
     const g = guardDrop(senderOf(event.senderFrame), paths, deps.trustedOrigins());
     if (!g.ok) deps.log(`drop refused: ${g.error}`);

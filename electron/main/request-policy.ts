@@ -22,3 +22,10 @@ export function isAllowedNavigation(url: string, trustedOrigins: readonly string
   const origin = originOf(url);
   return origin !== null && trustedOrigins.includes(origin);
 }
+
+/** Responses of our own pages get our CSP header; others (DevTools' own pages) keep theirs. */
+export function isOwnDocumentUrl(url: string, devOrigin: string | null): boolean {
+  if (url.toLowerCase().startsWith('file:')) return true;
+  const origin = originOf(url);
+  return origin !== null && (origin === APP_ORIGIN || (devOrigin !== null && origin === devOrigin));
+}

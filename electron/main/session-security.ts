@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import { app, protocol, type Session, type WebContents } from 'electron';
 import { appResponseHeaders, resolveAppFile } from './app-files';
-import { isAllowedNavigation, isAllowedRequest } from './request-policy';
+import { isAllowedNavigation, isAllowedRequest, isOwnDocumentUrl } from './request-policy';
 import { APP_SCHEME } from './window-options';
 
 /** Must run before `app.whenReady()`: a standard, secure scheme gets a real origin and fetch. */
@@ -38,6 +38,7 @@ export function lockDownSession(ses: Session, opts: { csp: string; devOrigin: st
   });
   // The dev server's and file:// responses get the same CSP header app:// responses carry.
   ses.webRequest.onHeadersReceived((details, callback) => {
+    if (!isOwnDocumentUrl(details.url, opts.devOrigin)) return callback({});
     const headers = { ...(details.responseHeaders ?? {}) };
     for (const k of Object.keys(headers))
       if (k.toLowerCase() === 'content-security-policy') delete headers[k];

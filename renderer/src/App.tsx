@@ -4,13 +4,17 @@ import { href, type Route, useRoute } from './lib/router';
 import { type LinkState, onLinkState, transportKind } from './lib/transport';
 import { Compare } from './screens/Compare';
 import { NewHunt } from './screens/NewHunt';
-import { RunView } from './screens/RunView';
 import { Runs } from './screens/Runs';
+import { RunView } from './screens/RunView';
 
 function NavLink({ to, current, children }: { to: Route; current: Route; children: string }) {
   const active = to.name === current.name || (to.name === 'runs' && current.name === 'compare');
   return (
-    <a href={href(to)} className={`nav-link${active ? ' active' : ''}`} aria-current={active ? 'page' : undefined}>
+    <a
+      href={href(to)}
+      className={`nav-link${active ? ' active' : ''}`}
+      aria-current={active ? 'page' : undefined}
+    >
       {children}
     </a>
   );
@@ -47,7 +51,9 @@ export function App() {
         <div className="topbar-right">
           {transportKind === 'http' && link !== 'open' ? (
             <span className="link-state" role="status">
-              {link === 'connecting' ? 'connecting to leakhound serve…' : 'live updates disconnected, retrying…'}
+              {link === 'connecting'
+                ? 'connecting to leakhound serve…'
+                : 'live updates disconnected, retrying…'}
             </span>
           ) : null}
         </div>

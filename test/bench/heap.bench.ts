@@ -34,40 +34,65 @@ function vmHwm(): number {
 }
 
 async function child(kind: string, file: string): Promise<void> {
+  // load code first: only the analysis itself is timed
+  const dist = path.join(ROOT, 'dist', 'electron', 'engine', 'heap');
+  const useDist = fs.existsSync(path.join(dist, 'model.js'));
+  const parse =
+    kind === 'leakhound'
+      ? require(useDist ? path.join(dist, 'parse.js') : '../../electron/engine/heap/parse')
+      : null;
+  const model =
+    kind === 'leakhound'
+      ? require(useDist ? path.join(dist, 'model.js') : '../../electron/engine/heap/model')
+      : null;
+  const tk = kind === 'toolkit' ? await import('heap-snapshot-toolkit') : null;
+  const memlab = kind === 'memlab' ? require('@memlab/core') : null;
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   let nodes = 0;
-  if (kind === 'leakhound') {
-    const dist = path.join(ROOT, 'dist', 'electron', 'engine', 'heap');
-    const useDist = fs.existsSync(path.join(dist, 'model.js'));
-    const parse = require(useDist ? path.join(dist, 'parse.js') : '../../electron/engine/heap/parse');
-    const model = require(useDist ? path.join(dist, 'model.js') : '../../electron/engine/heap/model');
+  if (parse && model) {
     const snap = await parse.parseSnapshot(file);
     const a = model.analyzeSnapshot(snap);
     model.classSummary(a);
     nodes = snap.nodeCount;
-  } else if (kind === 'toolkit') {
-    const tk = await import('heap-snapshot-toolkit');
-    const s = (await tk.parse(fs.createReadStream(file, 'utf-8'))) as { nodeCount: number; aggregatesWithFilter: (f: object) => unknown };
+  } else if (tk) {
+    const s = (await tk.parse(fs.createReadStream(file, 'utf-8'))) as {
+      nodeCount: number;
+      aggregatesWithFilter: (f: object) => unknown;
+    };
     s.aggregatesWithFilter({});
     nodes = s.nodeCount;
-  } else if (kind === 'memlab') {
-    const core = require('@memlab/core');
-    const heap = await core.getFullHeapFromFile(file);
+  } else if (memlab) {
+    const heap = await memlab.getFullHeapFromFile(file);
     nodes = heap.nodes.length;
   }
   const cu = process.cpuUsage(c0);
-  const out: Figures = { ms: performance.now() - t0, cpuMs: (cu.user + cu.system) / 1000, peakRss: vmHwm(), nodes };
+  const out: Figures = {
+    ms: performance.now() - t0,
+    cpuMs: (cu.user + cu.system) / 1000,
+    peakRss: vmHwm(),
+    nodes,
+  };
   process.stdout.write(`\n@@${JSON.stringify(out)}\n`);
 }
 
 function measure(kind: string, file: string, maxOldMb: number): Figures {
   const args = ['--import', 'tsx', `--max-old-space-size=${maxOldMb}`, __filename, '--child', kind, file];
-  const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', timeout: 30 * 60_000, maxBuffer: 1 << 24 });
+  const r = spawnSync(process.execPath, args, {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 30 * 60_000,
+    maxBuffer: 1 << 24,
+  });
   const line = r.stdout?.split('\n').find((l) => l.startsWith('@@'));
   if (!line) {
     const why = (r.stderr || '').split('\n').filter(Boolean).slice(-2).join(' ').slice(0, 160);
-    return { ms: Number.NaN, cpuMs: Number.NaN, peakRss: Number.NaN, note: `failed: ${why || `exit ${r.status}`}` };
+    return {
+      ms: Number.NaN,
+      cpuMs: Number.NaN,
+      peakRss: Number.NaN,
+      note: `failed: ${why || `exit ${r.status}`}`,
+    };
   }
   return JSON.parse(line.slice(2));
 }
@@ -80,10 +105,14 @@ function ensureSnapshot(mb: number): string {
   const objects = Math.round(mb * OBJECTS_PER_MB);
   process.stdout.write(`generating a ~${mb} MB snapshot (${objects} objects)… `);
   const t0 = Date.now();
-  execFileSync(process.execPath, [`--max-old-space-size=${Math.max(4096, mb * 8)}`, GEN, dir, 'big', String(objects)], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, NODE_OPTIONS: '' },
-  });
+  execFileSync(
+    process.execPath,
+    [`--max-old-space-size=${Math.max(4096, mb * 8)}`, GEN, dir, 'big', String(objects)],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, NODE_OPTIONS: '' },
+    },
+  );
   fs.renameSync(path.join(dir, 's1.heapsnapshot'), file);
   fs.rmSync(dir, { recursive: true, force: true });
   process.stdout.write(`${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
@@ -113,7 +142,9 @@ function main(): void {
   const sizes = only ?? (argv.includes('--large') ? [50, 300, 1100] : [50, 300]);
   const kinds = ['leakhound', 'toolkit', ...(hasModule('@memlab/core') ? ['memlab'] : [])];
   const goals: Record<number, number> = { 50: 800, 300: 4000, 1100: 12_000 };
-  console.log(`heap analysis benchmark — ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}, node ${process.version}`);
+  console.log(
+    `heap analysis benchmark — ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}, node ${process.version}`,
+  );
   if (!kinds.includes('memlab')) console.log('(memlab not installed: heap-snapshot-toolkit is the anchor)');
   for (const mb of sizes) {
     const file = ensureSnapshot(mb);
@@ -128,7 +159,9 @@ function main(): void {
       const speed = lh.ms > 0 ? f.ms / lh.ms : Number.NaN;
       console.log(
         `  ${k.padEnd(10)} ${fmtS(f.ms).padStart(9)} wall, ${fmtS(f.cpuMs).padStart(9)} cpu, ${(fileMb / (f.ms / 1000)).toFixed(0).padStart(4)} MB/s, peak RSS ${(f.peakRss / 2 ** 20).toFixed(0)} MB = ${fmtX(f.peakRss / bytes)} file` +
-          (k === 'leakhound' ? '' : `; leakhound is ${fmtX(speed)} faster, ${fmtX(f.peakRss / lh.peakRss)} less memory`) +
+          (k === 'leakhound'
+            ? ''
+            : `; leakhound is ${fmtX(speed)} faster, ${fmtX(f.peakRss / lh.peakRss)} less memory`) +
           (f.note ? ` (${f.note})` : ''),
       );
     }

@@ -95,7 +95,11 @@ async function startTarget(kind: 'node' | 'gunicorn'): Promise<Target> {
   });
   await waitForPort(port, proc);
   await sleep(kind === 'gunicorn' ? 1000 : 200); // let the workers boot
-  return { name: kind === 'node' ? 'node http' : 'gunicorn -w 2 (flask)', proc, url: `http://127.0.0.1:${port}/` };
+  return {
+    name: kind === 'node' ? 'node http' : 'gunicorn -w 2 (flask)',
+    proc,
+    url: `http://127.0.0.1:${port}/`,
+  };
 }
 
 const TIME = existsSync('/usr/bin/time') ? ['/usr/bin/time', '-f', 'LHCPU %U %S'] : [];
@@ -136,7 +140,10 @@ interface Measured {
 }
 
 async function wrk(url: string, c: number): Promise<Measured> {
-  const { out, err } = await run([...TIME, ...pin(1, ['/usr/bin/wrk', '-t1', `-c${c}`, `-d${seconds}s`, '--latency', url])]);
+  const { out, err } = await run([
+    ...TIME,
+    ...pin(1, ['/usr/bin/wrk', '-t1', `-c${c}`, `-d${seconds}s`, '--latency', url]),
+  ]);
   const rps = Number(/Requests\/sec:\s*([\d.]+)/.exec(out)?.[1]);
   const lat = (p: string) => {
     const m = new RegExp(`\\s${p}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
@@ -166,9 +173,21 @@ async function autocannon(url: string, c: number): Promise<Measured> {
 }
 
 async function ours(url: string, c: number, tag: string): Promise<Measured> {
-  const prof = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${tag}.cpuprofile`] : [];
+  const prof = profileDir
+    ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${tag}.cpuprofile`]
+    : [];
   const { out, err } = await run(
-    pin(1, [process.execPath, '--import', 'tsx', ...prof, '-e', OUR_GENERATOR, url, String(c), String(seconds * 1000)]),
+    pin(1, [
+      process.execPath,
+      '--import',
+      'tsx',
+      ...prof,
+      '-e',
+      OUR_GENERATOR,
+      url,
+      String(c),
+      String(seconds * 1000),
+    ]),
   );
   const s = JSON.parse(out.trim().split('\n').pop()!);
   return {
@@ -226,7 +245,9 @@ async function main(): Promise<void> {
           const rps = med(best[g]);
           const ratio = rps / w;
           if (g === 'leakhound') ratios.push(ratio);
-          const cpu = best[g].map((x) => x.cpu ?? Number.NaN).sort((a, b) => a - b)[Math.floor(best[g].length / 2)];
+          const cpu = best[g].map((x) => x.cpu ?? Number.NaN).sort((a, b) => a - b)[
+            Math.floor(best[g].length / 2)
+          ];
           rows.push([
             target.name,
             String(c),
@@ -246,12 +267,15 @@ async function main(): Promise<void> {
   }
   const head = ['target', 'conns', 'generator', 'rps', 'x wrk', 'gen cpu', 'p50 ms', 'p99 ms', 'errors'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((v, i) => (i < 3 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ');
+  const line = (r: string[]) =>
+    r.map((v, i) => (i < 3 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ');
   console.log(line(head));
   for (const r of rows) console.log(line(r));
   if (ratios.length > 0) {
     const worst = Math.min(...ratios);
-    console.log(`leakhound vs wrk: worst cell ${worst.toFixed(2)}x (goal >= 0.90x) ${worst >= 0.9 ? 'OK' : 'BELOW GOAL'}`);
+    console.log(
+      `leakhound vs wrk: worst cell ${worst.toFixed(2)}x (goal >= 0.90x) ${worst >= 0.9 ? 'OK' : 'BELOW GOAL'}`,
+    );
     console.log(
       'rps = median over rounds; "gen cpu" = share of core 1 the generator used while loading (below ~90% it was not the bottleneck);',
     );

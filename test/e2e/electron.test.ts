@@ -3,7 +3,8 @@
 // from inside the running app, then New hunt → verdict → export (PDF via printToPDF, and HTML
 // via the menu), opening a .heapsnapshot, and a quit that waits for a running hunt's data.
 // Runs only where an Electron binary exists (ELECTRON_OVERRIDE_DIST_PATH, or a normal
-// `npm install` that downloaded it); otherwise it is reported as skipped, with the reason.
+// `npm install` that downloaded it) and, on Linux, a display (xvfb-run); otherwise it is
+// reported as skipped, with the reason.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,9 +28,18 @@ function findElectron(): { bin: string | null; reason: string } {
   }
 }
 
-const { bin, reason } = findElectron();
+function findDisplay(): string {
+  if (process.platform !== 'linux' || process.env.DISPLAY || process.env.WAYLAND_DISPLAY) return '';
+  return 'no X or Wayland display for Electron on Linux: run the tests under xvfb-run';
+}
+
+const found = findElectron();
+const noDisplay = found.bin ? findDisplay() : '';
+const bin = noDisplay ? null : found.bin;
+const reason = found.reason || noDisplay;
 if (!bin) console.log(`[electron e2e] SKIPPED: ${reason}`);
-const title = (name: string) => (bin ? name : `${name} (skipped: no Electron binary here)`);
+const title = (name: string) =>
+  bin ? name : `${name} (skipped: ${found.bin ? 'no display' : 'no Electron binary here'})`;
 
 describe('desktop app (Electron)', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lh-electron-'));
@@ -38,11 +48,8 @@ describe('desktop app (Electron)', () => {
 
   beforeAll(async () => {
     if (!bin) return;
-    if (
-      !fs.existsSync(path.join(ROOT, 'dist/electron/main.js')) ||
-      !fs.existsSync(path.join(ROOT, 'dist/renderer/index.html'))
-    )
-      execFileSync('bash', ['test/build.sh'], { cwd: ROOT, stdio: 'inherit' });
+    // Electron loads dist/, never the sources: build so the app under test is this tree.
+    execFileSync('bash', ['test/build.sh'], { cwd: ROOT, stdio: 'inherit' });
     app = await _electron.launch({
       executablePath: bin,
       args: [ROOT, ...(process.getuid?.() === 0 ? ['--no-sandbox'] : [])],

@@ -73,7 +73,9 @@ describe('leakhound serve access control', () => {
     expect(ok.status).toBe(200);
     expect(JSON.parse(ok.body)).toEqual([]);
     expect((await get('/api/runs', { ...bearer, host: 'evil.example:80' })).status).toBe(403);
-    expect((await get('/api/runs', { ...bearer, host: `rebind.example:${env.serve.port}` })).status).toBe(403);
+    expect((await get('/api/runs', { ...bearer, host: `rebind.example:${env.serve.port}` })).status).toBe(
+      403,
+    );
     expect((await get('/api/runs', { ...bearer, origin: 'http://evil.example' })).status).toBe(403);
     expect((await get('/api/runs', { ...bearer, 'sec-fetch-site': 'cross-site' })).status).toBe(403);
     // a form post (no JSON content type) cannot start anything

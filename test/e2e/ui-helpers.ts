@@ -15,10 +15,14 @@ export const CHROMIUM = '/usr/bin/chromium';
 export function ensureRendererBuilt(): void {
   const index = path.join(ROOT, 'dist', 'renderer', 'index.html');
   if (existsSync(index) && !process.env.LEAKHOUND_REBUILD_UI) return;
-  execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
+  execFileSync(
+    process.execPath,
+    [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+    },
+  );
 }
 
 export interface UiEnv {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openNodeInspector } from '../../electron/engine/attach/node';
 import { UserError } from '../../electron/engine/errors';
 import { isPortFree, listeningPortsSync } from '../../electron/engine/proc/ports';
-import { get, type Started, sleep, startNodeServer, stop } from './proc-helpers';
+import { get, type Started, sleep, startNodeServer, stop, until } from './proc-helpers';
 
 const INSPECT = 9229;
 let srv: Started;
@@ -42,7 +42,10 @@ describe('openNodeInspector', () => {
       expect(insp.port).toBe(INSPECT);
       expect(insp.wsUrl).toMatch(/^ws:\/\/127\.0\.0\.1:9229\//);
       expect(listeningPortsSync(srv.pid)).toEqual([srv.port, INSPECT].sort((a, b) => a - b));
-      const pid = await insp.client.send('Runtime.evaluate', { expression: 'process.pid', returnByValue: true });
+      const pid = await insp.client.send('Runtime.evaluate', {
+        expression: 'process.pid',
+        returnByValue: true,
+      });
       expect(pid.result.value).toBe(srv.pid);
       const heap = await insp.client.send<{ usedSize: number }>('Runtime.getHeapUsage');
       expect(heap.usedSize).toBeGreaterThan(100_000);
@@ -50,7 +53,9 @@ describe('openNodeInspector', () => {
       await insp.close();
     }
     const pause = await lag(srv.port);
-    console.log(`node attach: inspector open after ${insp.openMs} ms, target stalled at most ${pause.toFixed(1)} ms`);
+    console.log(
+      `node attach: inspector open after ${insp.openMs} ms, target stalled at most ${pause.toFixed(1)} ms`,
+    );
     expect(listeningPortsSync(srv.pid)).toEqual([srv.port]);
     expect(await isPortFree(INSPECT)).toBe(true);
     expect(insp.client.closed).toBe(true);
@@ -77,6 +82,22 @@ describe('openNodeInspector', () => {
     } finally {
       await stop(own);
     }
+  });
+
+  it('reuses an inspector an earlier SIGUSR1 left open on 9229, and leaves it open', async () => {
+    const own = await startNodeServer();
+    try {
+      process.kill(own.pid, 'SIGUSR1');
+      await until(() => listeningPortsSync(own.pid).includes(INSPECT), 5000, 'the inspector to open');
+      const insp = await openNodeInspector(own.pid);
+      expect(insp.preexisting).toBe(true);
+      expect(insp.port).toBe(INSPECT);
+      await insp.close();
+      expect(listeningPortsSync(own.pid)).toContain(INSPECT);
+    } finally {
+      await stop(own);
+    }
+    await until(() => isPortFree(INSPECT), 5000, '9229 to be free again');
   });
 
   it('refuses a pid that does not exist', async () => {

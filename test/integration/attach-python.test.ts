@@ -75,7 +75,7 @@ describe('injectPython', () => {
       expect(gap).toBeGreaterThan(before);
       expect(gap).toBeLessThanOrEqual(r.pauseMs + 50);
       // the exception was printed by the wrapper, not raised into the ticker, which runs on
-      expect(t.stderr()).toContain("RuntimeError: must not reach the target");
+      expect(t.stderr()).toContain('RuntimeError: must not reach the target');
       expect(t.child.exitCode).toBeNull();
     } finally {
       t.child.kill('SIGKILL');
@@ -103,6 +103,26 @@ describe('injectPython', () => {
     expect(childrenOf(guni.pid).sort()).toEqual(pids.slice(1).sort());
     expect(await treePorts(guni.pid)).toEqual([guni.port]);
     for (let i = 0; i < 5; i++) expect((await get(guni.port)).body).toBe('hello\n');
+  });
+
+  // pyenv builds link CPython as libpython3.x.so: gdb must load that library's symbols
+  const SHARED = '/root/.pyenv/versions/3.12.1/bin/python3.12';
+  it.skipIf(!existsSync(SHARED))('injects into a CPython built with a shared libpython', async () => {
+    const marker = path.join(tmp, 'shared.ran');
+    const p = spawn(SHARED, ['-c', 'import time\nwhile True: time.sleep(0.01)'], { stdio: 'ignore' });
+    try {
+      await until(
+        () => /libpython3\.12/.test(readFileSync(`/proc/${p.pid}/maps`, 'utf8')),
+        5000,
+        'libpython mapped',
+      );
+      await injectPython(p.pid!, `import sys\nopen(${JSON.stringify(marker)}, 'w').write(sys.version[:4])\n`);
+      await until(() => existsSync(marker), 5000, 'the injected code to run');
+      expect(readFileSync(marker, 'utf8')).toBe('3.12');
+      expect(p.exitCode).toBeNull();
+    } finally {
+      p.kill('SIGKILL');
+    }
   });
 
   it('refuses a pid that does not exist and a non-Python process', async () => {

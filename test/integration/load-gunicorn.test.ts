@@ -6,10 +6,10 @@ import net from 'node:net';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadStatsSchema } from '../../shared/result';
 import { runLoadCli } from '../../electron/engine/load/loadCommand';
 import { LoadRecorder } from '../../electron/engine/load/recorder';
 import { runLoad } from '../../electron/engine/load/run';
+import { loadStatsSchema } from '../../shared/result';
 
 let proc: ChildProcess;
 let base = '';
@@ -28,7 +28,15 @@ beforeAll(async () => {
   const port = await freePort();
   proc = spawn(
     '/usr/bin/gunicorn',
-    ['-w', '2', '--bind', `127.0.0.1:${port}`, '--chdir', path.resolve(__dirname, '../fixtures/python'), 'hello_app:app'],
+    [
+      '-w',
+      '2',
+      '--bind',
+      `127.0.0.1:${port}`,
+      '--chdir',
+      path.resolve(__dirname, '../fixtures/python'),
+      'hello_app:app',
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   proc.stderr!.on('data', (d) => {
@@ -96,7 +104,9 @@ describe('load against gunicorn sync workers', () => {
     expect(stats.errors).toBe(0);
     text = '';
     await runLoadCli({ url: `${base}/`, durationMs: 300, concurrency: 2, json: false }, out);
-    expect(text).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/: 2 connections, 0\.\d s\n {2}requests {2}[\d,]+ \([\d,]+ rps\)/);
+    expect(text).toMatch(
+      /^http:\/\/127\.0\.0\.1:\d+\/: 2 connections, 0\.\d s\n {2}requests {2}[\d,]+ \([\d,]+ rps\)/,
+    );
     expect(text).toMatch(/latency {3}p50 [\d.]+ ms/);
     expect(text.trim().split('\n')).toHaveLength(4);
   });
@@ -104,7 +114,10 @@ describe('load against gunicorn sync workers', () => {
   it('`leakhound load` fails with one clear line when nothing listens', async () => {
     const port = await freePort();
     await expect(
-      runLoadCli({ url: `http://127.0.0.1:${port}/`, durationMs: 200, concurrency: 1, json: true }, new PassThrough()),
+      runLoadCli(
+        { url: `http://127.0.0.1:${port}/`, durationMs: 200, concurrency: 1, json: true },
+        new PassThrough(),
+      ),
     ).rejects.toThrow(/^nothing answered at http:\/\/127\.0\.0\.1:\d+\/: cannot connect .*ECONNREFUSED/);
   });
 });

@@ -6,7 +6,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LoadRecorder } from '../../electron/engine/load/recorder';
 import { parseScenario, runScenario } from '../../electron/engine/load/scenario';
 
-const state = { connections: 0, open: 0, maxOpen: 0, paths: new Map<string, number>(), ids: new Set<string>() };
+const state = {
+  connections: 0,
+  open: 0,
+  maxOpen: 0,
+  paths: new Map<string, number>(),
+  ids: new Set<string>(),
+};
 let server: http.Server;
 let port = 0;
 

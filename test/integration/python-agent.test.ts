@@ -14,7 +14,13 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AgentError, agentRequest, pythonAgentEnv } from '../../electron/engine/python/agent-client';
+import {
+  AgentError,
+  agentBootstrapCode,
+  agentRequest,
+  preparePythonAgent,
+  pythonAgentEnv,
+} from '../../electron/engine/python/agent-client';
 import { PythonAgentSession } from '../../electron/engine/python/session';
 import { FIXTURE_DIR, PYTHON } from '../fixtures/python/harness';
 
@@ -157,6 +163,25 @@ describe('python agent', () => {
     expect(await s.livePids()).toEqual([childPid]);
   });
 
+  it('makes a fork wait for a census in progress, and the child agent works (no half-done import or census)', async () => {
+    const { env, socketDir } = pythonAgentEnv(newRunDir());
+    const p = await probe(env);
+    expect(await p.send('alloc 100000')).toBe('ok 100000');
+    const s = new PythonAgentSession(socketDir);
+    await s.startTracemalloc(1); // imports ctypes in the agent thread on 3.11
+    const census = s.capture('during-fork');
+    await sleep(30);
+    const childPid = Number((await p.send('fork')).split(' ')[1]);
+    started.push(childPid);
+    const cap = await census;
+    expect(cap.processes.map((x) => x.pid)).toContain(p.pid);
+    await waitFor(() => existsSync(join(socketDir, `py-${childPid}.sock`)));
+    const again = await s.capture('after-fork');
+    expect(again.errors).toEqual([]);
+    expect(again.processes.map((x) => x.pid).sort()).toEqual([p.pid, childPid].sort());
+    await s.close();
+  });
+
   it('cleans the stale socket of a killed process and reports it, without throwing', async () => {
     const { env, socketDir } = pythonAgentEnv(newRunDir());
     const a = await probe(env);
@@ -199,14 +224,34 @@ describe('python agent', () => {
     const { env, socketDir } = pythonAgentEnv(newRunDir());
     const p = await probe(env);
     const s = new PythonAgentSession(socketDir);
-    await s.startTracemalloc(1, 1);
+    await s.startTracemalloc(1, 120);
     expect((await s.processes())[0].tracing).toBe(true);
     await p.send('alloc 5000');
     const cap = await s.capture('tm', { tracemalloc: true });
     const top = cap.processes[0].tracemalloc?.top ?? [];
     expect(top.some((t) => t.file.endsWith('agent_probe.py'))).toBe(true);
-    await sleep(1300);
+    await s.stopTracemalloc();
     expect((await s.processes())[0].tracing).toBe(false);
+    // a window nobody closes (client gone) closes itself
+    await s.startTracemalloc(1, 0.2);
+    await sleep(500);
+    expect((await s.processes())[0].tracing).toBe(false);
+  });
+
+  it('starts from bootstrap code in a process launched without it (attach), and shuts down leaving nothing open', async () => {
+    const { agentDir, socketDir } = preparePythonAgent(newRunDir());
+    const code = `${agentBootstrapCode(agentDir, socketDir)}\nimport time\nprint('up', flush=True)\ntime.sleep(60)\n`;
+    const child = spawn(PYTHON, ['-c', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+    started.push(child.pid as number);
+    await new Promise<void>((r) => child.stdout.once('data', () => r()));
+    const s = new PythonAgentSession(socketDir);
+    expect(await s.livePids()).toEqual([child.pid]);
+    const threads = () => readdirSync(`/proc/${child.pid}/task`).length;
+    expect(threads()).toBe(2); // main + the agent's
+    expect(await s.shutdownAgents()).toEqual([child.pid]);
+    await waitFor(() => threads() === 1);
+    expect(readdirSync(socketDir)).toEqual([]);
+    expect(child.exitCode).toBeNull(); // the target lives on
   });
 
   it('is idle-cheap: the agent thread burns no CPU while nobody asks', async () => {
@@ -237,7 +282,7 @@ describe('agent transport', () => {
     server = createServer(() => {});
     await new Promise<void>((r) => server?.listen(path, r));
     const t0 = Date.now();
-    const err = await agentRequest(path, 'ping', {}, 300).catch((e: AgentError) => e);
+    const err = (await agentRequest(path, 'ping', {}, 300).catch((e: unknown) => e)) as AgentError;
     expect(err).toBeInstanceOf(AgentError);
     expect(err.code).toBe('ETIMEDOUT');
     expect(Date.now() - t0).toBeLessThan(3000);

@@ -18,8 +18,8 @@ async function hunt(
   path: string,
   opts: { warm?: number; each?: number; tracemalloc?: boolean } = {},
 ): Promise<{ captures: PyCapture[]; requests: number; cmp: ReturnType<typeof comparePythonCaptures> }> {
-  const each = opts.each ?? 600;
-  const w = await fire(g.port, path, opts.warm ?? 200);
+  const each = opts.each ?? 400;
+  const w = await fire(g.port, path, opts.warm ?? 150);
   expect(w.failed).toBe(0);
   const c1 = await g.session.capture('baseline', { atRequests: 0 });
   const r1 = await fire(g.port, path, each);

@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UserError } from '../../electron/engine/errors';
 import { renderReport } from '../../electron/engine/report/render';
 import { sampleResult } from '../../electron/engine/report/sample-result';
 
@@ -13,7 +14,8 @@ const ARTIFACTS = resolve(__dirname, '../../test-results/report');
 const tmp = mkdtempSync(join(tmpdir(), 'leakhound-report-pdf-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', timeout: 30_000 });
+const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', timeout: 60_000 });
+const sh = run;
 const pdfText = (file: string, page?: number) =>
   run('pdftotext', [...(page ? ['-f', String(page), '-l', String(page)] : []), '-layout', file, '-']);
 function pdfInfo(file: string): { pages: number; width: number; height: number } {
@@ -133,6 +135,26 @@ describe('PDF report from a hand-made leak result', () => {
     expect(pdfText(a4.pdf!)).toContain(`Page ${i.pages} of ${i.pages}`);
   });
 
+  it('numbers every page once: footer template in the PDF, CSS margin boxes in the HTML file', () => {
+    const { pages } = pdfInfo(a4.pdf!);
+    expect(pdfText(a4.pdf!).match(/Page \d+ of \d+/g)).toHaveLength(pages);
+    // report.html printed by a plain browser (no footer template) still has page numbers
+    const printed = join(tmp, 'printed-from-browser.pdf');
+    sh('/usr/bin/chromium', [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-pdf-header-footer',
+      `--print-to-pdf=${printed}`,
+      `file://${a4.html!}`,
+    ]);
+    const p = pdfInfo(printed);
+    expect(pdfText(printed).match(/Page \d+ of \d+/g)).toHaveLength(p.pages);
+    expect(pdfText(printed)).not.toContain('LEAKHOUND_FAKE_CREDENTIAL');
+  }, 60_000);
+
   it('shows contents only with revealStrings, and then says so on page 1', () => {
     const p1 = pdfText(revealed.pdf!, 1);
     expect(p1).toContain('This report contains heap string contents');
@@ -140,6 +162,20 @@ describe('PDF report from a hand-made leak result', () => {
     expect(pdfText(a4.pdf!, 1)).not.toContain('contains heap string contents');
     expect(statSync(revealed.pdf!).mode & 0o777).toBe(0o600); // owner-only, like the run folder
   });
+});
+
+describe('PDF printing errors', () => {
+  it('a binary that is not a browser gives one clear UserError line naming what to install', async () => {
+    const dir = writeRun('not-a-browser');
+    const err = await renderReport(dir, { pdf: join(dir, 'report.pdf'), chromium: process.execPath }).catch(
+      (e) => e,
+    );
+    expect(err).toBeInstanceOf(UserError);
+    expect(err.message).toMatch(
+      /^could not start .+ to print the PDF \(.+\): install Debian's `chromium` package/,
+    );
+    expect(err.message).not.toContain('\n');
+  }, 60_000);
 });
 
 describe('PDF report of a long multi-process run', () => {

@@ -6,9 +6,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiEvent, type ApiMethod, type ApiResult, apiEventSchema, apiMethods } from '../../shared/api';
 import { type ApiHandler, createApiHandler, NotFoundError } from '../../electron/engine/api/handler';
 import { UserError } from '../../electron/engine/errors';
+import { type ApiEvent, type ApiMethod, type ApiResult, apiEventSchema, apiMethods } from '../../shared/api';
 
 const FIXTURE = path.resolve(__dirname, '..', 'fixtures', 'node', 'leaky-array.js');
 let dataDir: string;
@@ -47,7 +47,9 @@ describe('createApiHandler: bad input', () => {
     expect(unknown.message).toMatch(/^unknown API method "runs.explode"; known methods: runs.start/);
     const badId = await rejection(api.call('runs.get', { id: '../../etc' }));
     expect(badId).toBeInstanceOf(UserError);
-    expect(badId.message).toBe('bad runs.get request: id: a run id is letters, digits, dot, dash or underscore');
+    expect(badId.message).toBe(
+      'bad runs.get request: id: a run id is letters, digits, dot, dash or underscore',
+    );
     const extra = await rejection(api.call('runs.list', { all: true }));
     expect(extra.message).toMatch(/^bad runs.list request: /);
     const badSnap = await rejection(api.call('analysis.diff', { id: 'x', from: -1, to: 2 }));

@@ -1,11 +1,11 @@
 // The renderer's pure helpers (form → RunOptions, sample columns, markers, formatting):
 // the rules the New-hunt form and the charts follow, run without a browser.
 import { describe, expect, it } from 'vitest';
-import { runOptionsSchema } from '../../shared/options';
-import type { Sample } from '../../shared/result';
 import { defaultForm, formToOptions, parseEndpoints, parseEnv } from '../../renderer/src/lib/form';
 import { fmtBytes, fmtByteTicks, fmtDeltaBytes } from '../../renderer/src/lib/format';
 import { alignRuns, memoryColumns, processMarkers, xForRequests } from '../../renderer/src/lib/series';
+import { runOptionsSchema } from '../../shared/options';
+import type { Sample } from '../../shared/result';
 
 const sample = (t: number, requests: number, pids: number[]): Sample => ({
   t,
@@ -56,7 +56,12 @@ describe('New-hunt form', () => {
 });
 
 describe('chart columns', () => {
-  const samples = [sample(0, 0, [1, 2]), sample(100, 10, [1, 2]), sample(200, 20, [1, 3]), sample(300, 30, [1, 3])];
+  const samples = [
+    sample(0, 0, [1, 2]),
+    sample(100, 10, [1, 2]),
+    sample(200, 20, [1, 3]),
+    sample(300, 30, [1, 3]),
+  ];
   it('gives one line per process and the tree totals', () => {
     const c = memoryColumns(samples, 'requests');
     expect(Array.from(c.x)).toEqual([0, 10, 20, 30]);

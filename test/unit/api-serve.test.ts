@@ -2,6 +2,7 @@
 // its flags are read. The same rules are exercised over sockets in test/e2e/ui-auth.test.ts.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { UserError } from '../../electron/engine/errors';
 import {
   cookieName,
   csp,
@@ -13,7 +14,6 @@ import {
 } from '../../electron/engine/serve/auth';
 import { parseServeArgs } from '../../electron/engine/serve/server';
 import { resolveStatic } from '../../electron/engine/serve/static';
-import { UserError } from '../../electron/engine/errors';
 
 describe('serve auth rules', () => {
   it('compares tokens exactly', () => {

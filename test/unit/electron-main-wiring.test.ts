@@ -21,6 +21,9 @@ const fake = vi.hoisted(() => {
     quitCalls: 0,
     getVersion: () => '0.1.0-test',
     getPath: (name: string) => require('node:path').join(process.env.LH_FAKE_HOME as string, name),
+    enableSandbox: () => {
+      log.push(`enableSandbox ready=${app.ready}`);
+    },
     requestSingleInstanceLock: () => {
       log.push('lock');
       return true;
@@ -194,13 +197,13 @@ beforeAll(async () => {
 afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
 
 describe('electron/main.ts wiring', () => {
-  it('registers the app:// scheme before ready and takes the single-instance lock', () => {
+  it('registers the app:// scheme and sandboxes all renderers before ready, and takes the single-instance lock', () => {
     expect(fake.schemes).toHaveLength(1);
     expect(fake.schemes[0]).toMatchObject({
       ready: false,
       s: [{ scheme: 'app', privileges: { standard: true, secure: true } }],
     });
-    expect(fake.log.slice(0, 2)).toEqual(['lock', 'whenReady']);
+    expect(fake.log.slice(0, 3)).toEqual(['enableSandbox ready=false', 'lock', 'whenReady']);
   });
 
   it('opens one window from mainWindowOptions, loading the bundle from app://', async () => {
@@ -232,7 +235,10 @@ describe('electron/main.ts wiring', () => {
     expect(verdict('app://leakhound/assets/x.js')).toBe(false);
     let headers: Record<string, string[]> = {};
     fake.sessionRec.headersReceived!(
-      { responseHeaders: { 'content-security-policy': ['default-src *'] } },
+      {
+        url: 'app://leakhound/index.html',
+        responseHeaders: { 'content-security-policy': ['default-src *'] },
+      },
       (r: object) => {
         headers = (r as { responseHeaders: Record<string, string[]> }).responseHeaders;
       },
@@ -348,12 +354,46 @@ describe('electron/main.ts wiring', () => {
     expect(fs.readFileSync(exported.value.path, 'utf8')).toMatch(/DroppedLeak/);
   }, 120_000);
 
-  it('defers quitting until the engine has stopped, then quits for real', async () => {
-    const done = new Promise<void>((r) => fake.app.once('quit-done', () => r()));
-    fake.app.quit();
+  it('closing the window during a hunt quits only after the hunt has written its result', async () => {
+    const call = fake.handlers.get('leakhound:call')!;
+    const fixture = path.join(__dirname, '../fixtures/node/leaky-array.js');
+    const started = (await call({ senderFrame: TRUSTED }, 'runs.start', {
+      spawn: `node ${fixture}`,
+      url: 'http://127.0.0.1:{port}/',
+      durationMs: 120_000,
+      concurrency: 4,
+      rate: 300,
+    })) as { ok: boolean; value: { id: string } };
+    expect(started.ok).toBe(true);
+    const id = started.value.id;
+    const win = fake.windows[0];
+    await vi.waitFor(
+      () =>
+        expect(
+          win.webContents.sent.some(([, e]) => {
+            const ev = e as { type: string; id: string; requests?: number };
+            return ev.type === 'load' && ev.id === id && (ev.requests ?? 0) > 100;
+          }),
+        ).toBe(true),
+      { timeout: 60_000, interval: 200 },
+    );
+    const resultFile = path.join(home, 'data', 'runs', id, 'result.json');
+    expect(fs.existsSync(resultFile)).toBe(false);
+
+    const quitDone = new Promise<void>((r) => fake.app.once('quit-done', () => r()));
+    let prevented = false;
+    win.emit('close', { preventDefault: () => (prevented = true) });
+    if (process.platform !== 'darwin') expect(prevented).toBe(true);
+    else fake.app.quit();
     expect(fake.app.quitCalls).toBe(1);
-    await done;
+    expect(win.title).toMatch(/saving hunt data/);
+    await quitDone;
     expect(fake.app.quitCalls).toBe(2);
-    expect(fs.readFileSync(path.join(home, 'logs', 'main.log'), 'utf8')).toMatch(/start 0\.1\.0-test/);
-  });
+    const result = JSON.parse(fs.readFileSync(resultFile, 'utf8'));
+    expect(result.status).toBe('finished');
+    expect(result.load.requests).toBeGreaterThan(100);
+    expect(fs.readFileSync(path.join(home, 'logs', 'main.log'), 'utf8')).toMatch(
+      new RegExp(`stopping hunt ${id}`),
+    );
+  }, 150_000);
 });

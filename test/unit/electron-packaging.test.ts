@@ -52,6 +52,13 @@ describe('electron-builder config', () => {
     expect(files).toContain('!**/*.heapsnapshot');
     // Plain files: Python reads the agent through PYTHONPATH, workers load from dist/.
     expect(cfg.asar).toBe(false);
+    // The CLI wrapper runs the app binary as Node; debugging/NODE_OPTIONS entry points are shut.
+    expect(cfg.electronFuses).toMatchObject({
+      runAsNode: true,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      grantFileProtocolExtraPrivileges: false,
+    });
     expect(cfg.extraResources).toEqual([{ from: 'build/bin', to: 'bin', filter: ['**/*'] }]);
     for (const f of [
       cfg.mac.entitlements,

@@ -8,7 +8,7 @@ import { transformSync } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { appResponseHeaders, resolveAppFile } from '../../electron/main/app-files';
 import { CALL_CHANNEL, DROP_CHANNEL, EVENT_CHANNEL } from '../../electron/main/ipc-guard';
-import { isAllowedNavigation, isAllowedRequest } from '../../electron/main/request-policy';
+import { isAllowedNavigation, isAllowedRequest, isOwnDocumentUrl } from '../../electron/main/request-policy';
 import {
   APP_INDEX_URL,
   APP_ORIGIN,
@@ -125,6 +125,14 @@ describe('no remote content', () => {
     expect(isAllowedRequest('ws://127.0.0.1:5173/', 'http://127.0.0.1:5173')).toBe(true);
     expect(isAllowedRequest('http://127.0.0.1:9229/json', 'http://127.0.0.1:5173')).toBe(false);
     expect(isAllowedRequest('app://other/index.html', null)).toBe(false);
+  });
+
+  it('puts our CSP header on our own documents only', () => {
+    expect(isOwnDocumentUrl('app://leakhound/index.html', null)).toBe(true);
+    expect(isOwnDocumentUrl('file:///tmp/leakhound-report-x/report.html', null)).toBe(true);
+    expect(isOwnDocumentUrl('http://127.0.0.1:5173/', 'http://127.0.0.1:5173')).toBe(true);
+    expect(isOwnDocumentUrl('http://127.0.0.1:5173/', null)).toBe(false);
+    expect(isOwnDocumentUrl('devtools://devtools/bundled/inspector.html', null)).toBe(false);
   });
 
   it('blocks navigation away from our page', () => {

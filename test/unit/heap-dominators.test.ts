@@ -1,5 +1,4 @@
-import { createReadStream } from 'node:fs';
-import fs from 'node:fs';
+import fs, { createReadStream } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeSnapshot, classSummary } from '../../electron/engine/heap/model';
 import { parseSnapshot } from '../../electron/engine/heap/parse';
@@ -10,7 +9,9 @@ import { handSnapshot, tmpDir, writeHand, writeSnapshots } from '../fixtures/hea
 async function toolkitParse(file: string): Promise<{
   retainedSizes: Float64Array;
   dominatorsTree: Uint32Array;
-  aggregatesWithFilter: (f: object) => Record<string, { name: string; count: number; self: number; maxRet: number }>;
+  aggregatesWithFilter: (
+    f: object,
+  ) => Record<string, { name: string; count: number; self: number; maxRet: number }>;
 }> {
   const tk = await import('heap-snapshot-toolkit');
   return (await tk.parse(createReadStream(file, 'utf-8'))) as never;
@@ -26,7 +27,11 @@ afterAll(() => {
 });
 
 async function analyzeHand(nodes: HandNode[], edges: HandEdge[]) {
-  const f = writeHand(dir, `g${Math.random().toString(36).slice(2)}.heapsnapshot`, handSnapshot(nodes, edges));
+  const f = writeHand(
+    dir,
+    `g${Math.random().toString(36).slice(2)}.heapsnapshot`,
+    handSnapshot(nodes, edges),
+  );
   return analyzeSnapshot(await parseSnapshot(f));
 }
 
@@ -57,7 +62,7 @@ function naiveDominators(n: number, edges: HandEdge[]): { idom: number[]; reach:
     changed = false;
     for (let v = 1; v < n; v++) {
       if (!reach[v]) continue;
-      let inter: Set<number> | null = null;
+      let inter = null as Set<number> | null;
       for (const p of preds[v]) {
         if (!reach[p]) continue;
         inter = inter ? new Set([...inter].filter((x) => dom[p].has(x))) : new Set(dom[p]);
@@ -119,7 +124,13 @@ describe('dominators on hand-built graphs', () => {
 
   it('ignores weak edges and hangs weakly-held nodes under the root', async () => {
     const a = await analyzeHand(
-      [{ name: 'R', type: 'synthetic' }, { name: 'Holder' }, { name: 'Cache' }, { name: 'Held' }, { name: 'Orphan' }],
+      [
+        { name: 'R', type: 'synthetic' },
+        { name: 'Holder' },
+        { name: 'Cache' },
+        { name: 'Held' },
+        { name: 'Orphan' },
+      ],
       [
         { from: 0, to: 1 },
         { from: 1, to: 3 },
@@ -146,7 +157,8 @@ describe('dominators on hand-built graphs', () => {
       // a spanning tree first, so every node is reachable without weak edges
       for (let v = 1; v < n; v++) edges.push({ from: rnd(v), to: v });
       const extra = rnd(n * 2);
-      for (let k = 0; k < extra; k++) edges.push({ from: rnd(n), to: 1 + rnd(n - 1), type: rnd(5) === 0 ? 'weak' : 'property' });
+      for (let k = 0; k < extra; k++)
+        edges.push({ from: rnd(n), to: 1 + rnd(n - 1), type: rnd(5) === 0 ? 'weak' : 'property' });
       const nodes: HandNode[] = Array.from({ length: n }, (_, i) => ({
         name: `N${i}`,
         type: i === 0 ? 'synthetic' : 'object',

@@ -133,9 +133,17 @@ describe('parseSnapshot on hand-made files', () => {
   it('rejects corrupted counts and edges pointing outside the nodes', async () => {
     const good = handSnapshot(nodes, edges);
     const badCount = writeHand(dir, 'count.heapsnapshot', good.replace('"node_count":4', '"node_count":5'));
-    expect((await rejection(parseSnapshot(badCount))).message).toMatch(/corrupted: 4 nodes where the header declares 5/);
-    const badEdge = writeHand(dir, 'edge.heapsnapshot', good.replace(/"edges":\[(\d+),(\d+),(\d+)/, '"edges":[$1,$2,700'));
-    expect((await rejection(parseSnapshot(badEdge))).message).toMatch(/corrupted: an edge points outside the nodes/);
+    expect((await rejection(parseSnapshot(badCount))).message).toMatch(
+      /corrupted: 4 nodes where the header declares 5/,
+    );
+    const badEdge = writeHand(
+      dir,
+      'edge.heapsnapshot',
+      good.replace(/"edges":\[(\d+),(\d+),(\d+)/, '"edges":[$1,$2,700'),
+    );
+    expect((await rejection(parseSnapshot(badEdge))).message).toMatch(
+      /corrupted: an edge points outside the nodes/,
+    );
   });
 
   it('refuses before parsing when the memory needed exceeds what is available', async () => {

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiMethods } from '../../shared/api';
-import { suspectSchema } from '../../shared/result';
 import { UserError } from '../../electron/engine/errors';
 import { analyzeSnapshots } from '../../electron/engine/heap/analyze';
+import { apiMethods } from '../../shared/api';
+import { suspectSchema } from '../../shared/result';
 import { tmpDir, writeSnapshots } from '../fixtures/heap/helpers';
 
 type Run = { dir: string; files: string[]; secret: string };
@@ -63,7 +63,10 @@ describe('three-snapshot suspects', () => {
   }, 60_000);
 
   it('with two snapshots ranks what is new in the second; with one gives a summary only', async () => {
-    const two = await analyzeSnapshots([leak.files[0], leak.files[2]], { requestsBetween: 2000, mode: 'inline' });
+    const two = await analyzeSnapshots([leak.files[0], leak.files[2]], {
+      requestsBetween: 2000,
+      mode: 'inline',
+    });
     expect(two.suspects[0].name).toBe('OrderAuditEntry');
     expect(two.suspects[0].countDelta).toBe(2000);
     const one = await analyzeSnapshots([leak.files[2]], { mode: 'inline' });
@@ -73,7 +76,11 @@ describe('three-snapshot suspects', () => {
   }, 60_000);
 
   it('attaches allocation sites from the sampling heap profile', async () => {
-    const r = await analyzeSnapshots(leak.files, { requestsBetween: 2000, mode: 'inline', allocationProfile: profile });
+    const r = await analyzeSnapshots(leak.files, {
+      requestsBetween: 2000,
+      mode: 'inline',
+      allocationProfile: profile,
+    });
     const site = r.suspects[0].allocatedAt?.[0];
     expect(site).toBeDefined();
     expect(site!.url).toMatch(/write-snapshots\.js$/);

@@ -25,7 +25,10 @@ describe('Histogram', () => {
   for (const [name, gen] of [
     ['log-uniform 1 µs .. 10 s', (r: () => number) => Math.round(10 ** (r() * 7))],
     ['sub-millisecond', (r: () => number) => Math.round(50 + r() * 900)],
-    ['bimodal 300 µs / 2.6 s', (r: () => number) => Math.round(r() < 0.9 ? 300 + r() * 40 : 2_600_000 + r() * 1e5)],
+    [
+      'bimodal 300 µs / 2.6 s',
+      (r: () => number) => Math.round(r() < 0.9 ? 300 + r() * 40 : 2_600_000 + r() * 1e5),
+    ],
   ] as const) {
     it(`matches a sorted-array oracle within 0.1 % (${name})`, () => {
       const r = rng(42);
@@ -40,7 +43,9 @@ describe('Histogram', () => {
       const got = h.percentiles(PS);
       PS.forEach((p, i) => {
         const want = oracle(values, p);
-        expect(Math.abs(got[i] - want), `p${p}: got ${got[i]} want ${want}`).toBeLessThanOrEqual(want * 0.001);
+        expect(Math.abs(got[i] - want), `p${p}: got ${got[i]} want ${want}`).toBeLessThanOrEqual(
+          want * 0.001,
+        );
         expect(h.percentile(p)).toBe(got[i]);
       });
       expect(h.max).toBe(values[values.length - 1]);

@@ -35,13 +35,21 @@ const RESPONSES: { name: string; raw: string; events: Event[] }[] = [
     raw: 'HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok',
     events: [[200, false]],
   },
-  { name: 'http/1.0 default close', raw: 'HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok', events: [[200, false]] },
+  {
+    name: 'http/1.0 default close',
+    raw: 'HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok',
+    events: [[200, false]],
+  },
   {
     name: 'http/1.0 keep-alive',
     raw: 'HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 2\r\n\r\nok',
     events: [[200, true]],
   },
-  { name: '204 has no body', raw: 'HTTP/1.1 204 No Content\r\nContent-Length: 10\r\n\r\n', events: [[204, true]] },
+  {
+    name: '204 has no body',
+    raw: 'HTTP/1.1 204 No Content\r\nContent-Length: 10\r\n\r\n',
+    events: [[204, true]],
+  },
   { name: '304 has no body', raw: 'HTTP/1.1 304 Not Modified\r\n\r\n', events: [[304, true]] },
   {
     name: '100 continue is skipped',
@@ -118,7 +126,10 @@ describe('ResponseParser', () => {
     ['bad content-length', 'HTTP/1.1 200 OK\r\nContent-Length: 5x\r\n\r\nhello'],
     ['conflicting content-length', 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello'],
     ['bad chunk size', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'],
-    ['chunk longer than its size', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n'],
+    [
+      'chunk longer than its size',
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n',
+    ],
     ['upgrade', 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n'],
   ];
   for (const [name, raw] of malformed) {

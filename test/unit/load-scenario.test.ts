@@ -73,12 +73,24 @@ rate: 100`);
     ['not yaml', 'endpoints: [', /not valid YAML or JSON/],
     ['no endpoints', 'users: 3\nduration: 1s\nendpoints: []', /endpoints: list at least one endpoint/],
     ['path without baseUrl', 'duration: 1s\nendpoints: [{ path: / }]', /need baseUrl/],
-    ['bad duration', 'duration: soon\nendpoints: [{ url: "http://h/" }]', /duration: "soon" is not a duration/],
+    [
+      'bad duration',
+      'duration: soon\nendpoints: [{ url: "http://h/" }]',
+      /duration: "soon" is not a duration/,
+    ],
     ['bad weight', 'duration: 1s\nendpoints: [{ url: "http://h/", weight: 0 }]', /endpoints\[0\]\.weight/],
     ['unknown key', 'duration: 1s\nendpoint: []\nendpoints: [{ url: "http://h/" }]', /endpoint/],
-    ['unknown variable', 'duration: 1s\nendpoints: [{ url: "http://h/{{user}}" }]', /unknown variable \{\{user\}\}/],
+    [
+      'unknown variable',
+      'duration: 1s\nendpoints: [{ url: "http://h/{{user}}" }]',
+      /unknown variable \{\{user\}\}/,
+    ],
     ['no length', 'endpoints: [{ url: "http://h/" }]', /how long to run/],
-    ['two shapes', 'duration: 1s\nstages: [{duration: 1s, users: 1}]\nendpoints: [{ url: "http://h/" }]', /one of/],
+    [
+      'two shapes',
+      'duration: 1s\nstages: [{duration: 1s, users: 1}]\nendpoints: [{ url: "http://h/" }]',
+      /one of/,
+    ],
   ];
   for (const [name, text, msg] of bad) {
     it(`rejects ${name} with one clear line`, () => {

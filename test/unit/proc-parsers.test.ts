@@ -5,8 +5,8 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { gdbString, wrapSnippet } from '../../electron/engine/attach/python';
 import { inspectPortOf } from '../../electron/engine/attach/node';
+import { gdbString, wrapSnippet } from '../../electron/engine/attach/python';
 import { parseNetTcp } from '../../electron/engine/proc/ports';
 import {
   childrenOf,
@@ -73,7 +73,10 @@ describe('procfs parsers', () => {
   });
 
   it('parses stat lines whose comm holds spaces and parentheses', () => {
-    const st = parseStat('123 (my (odd) proc) S 1 123 123 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 4242 0 0', 123)!;
+    const st = parseStat(
+      '123 (my (odd) proc) S 1 123 123 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 4242 0 0',
+      123,
+    )!;
     expect(st).toMatchObject({ pid: 123, state: 'S', ppid: 1, pgrp: 123, session: 123, startTicks: 4242 });
   });
 
@@ -202,9 +205,13 @@ describe('node attach helpers', () => {
 
 describe('python injection helpers', () => {
   it('wraps a snippet so that it runs, never raises, and leaves __main__ alone', () => {
-    const code = 'import sys\nx = "quote \\" and \\\\ backslash, é"\nsys.stdout.write(x + "\\n")\nraise ValueError("boom")\n';
+    const code =
+      'import sys\nx = "quote \\" and \\\\ backslash, é"\nsys.stdout.write(x + "\\n")\nraise ValueError("boom")\n';
     const host = `exec(${JSON.stringify(wrapSnippet(code))})\nprint(sorted(k for k in globals() if not k.startswith('__')))\n`;
-    const r = execFileSync('/usr/bin/python3', ['-c', host], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const r = execFileSync('/usr/bin/python3', ['-c', host], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     expect(r).toBe('quote " and \\ backslash, é\n[]\n');
   });
 
@@ -215,7 +222,13 @@ describe('python injection helpers', () => {
 });
 
 describe('ps table', () => {
-  const row = (pid: number, ppid: number, runtime: 'node' | 'python' | 'other', ports: number[], command: string) => ({
+  const row = (
+    pid: number,
+    ppid: number,
+    runtime: 'node' | 'python' | 'other',
+    ports: number[],
+    command: string,
+  ) => ({
     pid,
     ppid,
     command,

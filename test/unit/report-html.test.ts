@@ -153,6 +153,15 @@ describe('buildReportHtml', () => {
     expect(html).toMatch(/tr, tbody\.suspect \{ break-inside: avoid;/);
   });
 
+  it('adds CSS page numbers only when asked (the PDF path uses a footer template instead)', () => {
+    expect(html).not.toContain('@bottom-right');
+    const standalone = buildReportHtml(result, { cssPageNumbers: true });
+    expect(standalone).toContain('@bottom-right { content: "Page " counter(page) " of " counter(pages);');
+    expect(standalone).toContain(
+      '@bottom-left { content: "leakhound · run 2026-11-25T16-30-00-sample · leak";',
+    );
+  });
+
   it('is deterministic', () => {
     expect(buildReportHtml(leakyResult(), { paper: 'A4' })).toBe(html);
   });
@@ -178,6 +187,30 @@ describe('buildReportHtml for other runs', () => {
     expect(sites).toContain('Allocation sites (Python tracemalloc)');
     expect(sites).toContain('/srv/app/server.js:17:18');
     expect(html.indexOf('id="allocation-sites"')).toBeGreaterThan(html.indexOf('id="environment"'));
+  });
+
+  it('renders a failed run with nothing gathered', () => {
+    const r = sampleResult({
+      patch: {
+        status: 'failed',
+        load: null,
+        samples: [],
+        checkpoints: [],
+        suspects: [],
+        snapshots: [],
+        warnings: [],
+      },
+    });
+    r.verdict = { kind: 'inconclusive', bytesPerRequest: 0, ci95: [0, 0], reason: '', basis: 'none' };
+    r.target.processes = undefined;
+    const html = buildReportHtml(r);
+    expect(html).toContain('The run failed');
+    expect(html).toContain('No load was generated or recorded');
+    expect(html).toContain('No memory samples were recorded');
+    expect(html).toContain('No heap snapshots were taken');
+    expect(html).toContain('No per-process samples were recorded');
+    expect(html).not.toContain('NaN');
+    expect(html).not.toContain('undefined');
   });
 
   it('tells a Python user how to get allocation sites when tracemalloc was off', () => {

@@ -45,7 +45,8 @@ export class AnalysisHost {
     };
     w.on('error', (e) => fail(new Error(`the analysis worker failed: ${e.message}`)));
     w.on('exit', (code) => {
-      if (this.worker === w) fail(new Error(`the analysis worker exited (code ${code}); was it out of memory?`));
+      if (this.worker === w)
+        fail(new Error(`the analysis worker exited (code ${code}); was it out of memory?`));
     });
     // The worker must not keep a CLI or test process alive on its own.
     w.unref();

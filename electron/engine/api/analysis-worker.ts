@@ -3,15 +3,17 @@
 // retainers is answered from typed arrays without re-parsing.
 import { statSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
+import { UserError } from '../errors';
 import { diffSnapshots } from '../heap/diff';
 import { analyzeSnapshot, digestOf, type HeapAnalysis, type HeapDigest } from '../heap/model';
 import { parseSnapshot } from '../heap/parse';
 import { HeapQueries } from '../heap/queries';
-import { UserError } from '../errors';
 import type { AnalysisRequest, AnalysisResponse } from './protocol';
 
 interface Loaded {
   mtimeMs: number;
+  /** diff rows against earlier snapshots, by their file */
+  diffs: Map<string, unknown>;
   a: HeapAnalysis;
   digest?: HeapDigest;
   q?: HeapQueries;
@@ -37,7 +39,7 @@ async function load(file: string): Promise<Loaded> {
   }
   const p = (async () => {
     const snap = await parseSnapshot(file);
-    return { mtimeMs, a: analyzeSnapshot(snap), lastUsed: ++clock } as Loaded;
+    return { mtimeMs, a: analyzeSnapshot(snap), lastUsed: ++clock, diffs: new Map() } as Loaded;
   })();
   cache.set(file, p);
   p.catch(() => cache.delete(file));
@@ -50,23 +52,40 @@ async function load(file: string): Promise<Loaded> {
   return l;
 }
 
-const queries = (l: Loaded, reveal: boolean): HeapQueries => {
-  if (reveal) return (l.qReveal ??= new HeapQueries(l.a, { revealStrings: true }));
-  return (l.q ??= new HeapQueries(l.a, {}));
-};
-const digest = (l: Loaded) => (l.digest ??= digestOf(l.a));
+function queries(l: Loaded, reveal: boolean): HeapQueries {
+  if (reveal) {
+    l.qReveal ??= new HeapQueries(l.a, { revealStrings: true });
+    return l.qReveal;
+  }
+  l.q ??= new HeapQueries(l.a, {});
+  return l.q;
+}
+
+function digest(l: Loaded): HeapDigest {
+  l.digest ??= digestOf(l.a);
+  return l.digest;
+}
 
 async function handle(m: AnalysisRequest): Promise<unknown> {
   switch (m.op) {
     case 'diff': {
       const [a, b] = [await load(m.fromFile), await load(m.toFile)];
-      const rows = diffSnapshots(digest(a), digest(b), m.requestsBetween ?? undefined);
+      const key = `${m.fromFile}\0${m.requestsBetween}`;
+      let rows = b.diffs.get(key);
+      if (!rows) {
+        rows = diffSnapshots(digest(a), digest(b), m.requestsBetween ?? undefined);
+        b.diffs.set(key, rows);
+      }
       return { rows, requestsBetween: m.requestsBetween };
     }
     case 'instances': {
       const l = await load(m.file);
       const base = m.onlyNew && m.baseFile ? (await load(m.baseFile)).a : undefined;
-      return queries(l, m.revealStrings).instances(m.name, { offset: m.offset, limit: m.limit, newSince: base });
+      return queries(l, m.revealStrings).instances(m.name, {
+        offset: m.offset,
+        limit: m.limit,
+        newSince: base,
+      });
     }
     case 'retainers': {
       const l = await load(m.file);

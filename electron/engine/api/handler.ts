@@ -1,7 +1,7 @@
 // The one implementation of the UI API (shared/api.ts) over the engine. Both transports
 // (Electron IPC and `leakhound serve`) call into this; it validates every params object,
 // owns the hunts it started, fans their events out, and sends heap queries to a worker.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { type ApiEvent, type ApiMethod, type ApiResult, apiMethods } from '../../../shared/api';
 import type { RunOptions } from '../../../shared/options';
@@ -10,7 +10,7 @@ import { UserError } from '../errors';
 import { Hunt } from '../hunt';
 import { listProcesses } from '../proc/ps';
 import { renderReport } from '../report/render';
-import { deleteRun, listRuns, readRun, runDirOf } from '../store';
+import { deleteRun, listRuns, readResult, readRun, runDirOf } from '../store';
 import { AnalysisHost } from './analysis-host';
 
 /** A UserError about something that does not exist: the serve transport answers 404. */
@@ -31,7 +31,10 @@ export interface ApiHandlerOptions {
 type Impl = { [M in ApiMethod]: (p: ParsedParams<M>) => Promise<ApiResult<M>> };
 type ParsedParams<M extends ApiMethod> = (typeof apiMethods)[M]['params']['_zod']['output'];
 
-export function describeIssue(method: string, issue: { path: PropertyKey[]; message: string } | undefined): string {
+export function describeIssue(
+  method: string,
+  issue: { path: PropertyKey[]; message: string } | undefined,
+): string {
   const where = issue?.path.length ? issue.path.map(String).join('.') : 'params';
   return `bad ${method} request: ${where}: ${issue?.message ?? 'invalid'}`;
 }
@@ -70,16 +73,25 @@ export function createApiHandler(opts: ApiHandlerOptions): ApiHandler {
     return { dir, ...readRun(dir) };
   };
 
-  /** Snapshot files of a run in order: from result.json when written, else by name. */
+  /**
+   * Snapshot files of a run in order: from result.json when written, else by name. Cached
+   * by result.json's mtime, so clicking through the diff does not re-read the run each time.
+   */
+  const snapCache = new Map<string, { mtimeMs: number; result: Result | null; files: string[] }>();
   const snapshotFiles = (id: string): { dir: string; result: Result | null; files: string[] } => {
-    const { dir, result } = loadRun(id);
-    let files: string[];
-    if (result) files = result.snapshots.map((s) => path.join(dir, s.file));
-    else
-      files = readdirSync(dir)
-        .filter((f) => f.endsWith('.heapsnapshot'))
-        .sort()
-        .map((f) => path.join(dir, f));
+    const dir = runDir(id);
+    const resultFile = path.join(dir, 'result.json');
+    const mtimeMs = existsSync(resultFile) ? statSync(resultFile).mtimeMs : -1;
+    const hit = snapCache.get(dir);
+    if (hit && hit.mtimeMs === mtimeMs && mtimeMs !== -1) return { dir, ...hit };
+    const result = mtimeMs === -1 ? null : readResult(dir);
+    const files = result
+      ? result.snapshots.map((s) => path.join(dir, s.file))
+      : readdirSync(dir)
+          .filter((f) => f.endsWith('.heapsnapshot'))
+          .sort()
+          .map((f) => path.join(dir, f));
+    snapCache.set(dir, { mtimeMs, result, files });
     return { dir, result, files };
   };
 
@@ -93,7 +105,9 @@ export function createApiHandler(opts: ApiHandlerOptions): ApiHandler {
           : `run ${id} has ${s.files.length} snapshots; index ${index} does not exist (0–${s.files.length - 1})`,
       );
     if (!file.endsWith('.heapsnapshot'))
-      throw new UserError(`${path.basename(file)} is not a V8 heap snapshot; only Node runs can be browsed by object`);
+      throw new UserError(
+        `${path.basename(file)} is not a V8 heap snapshot; only Node runs can be browsed by object`,
+      );
     if (!existsSync(file)) throw new NotFoundError(`${file} is missing from the run folder`);
     return { ...s, file };
   };
@@ -135,7 +149,8 @@ export function createApiHandler(opts: ApiHandlerOptions): ApiHandler {
 
     async 'runs.snapshotNow'({ id }) {
       const run = active.get(id);
-      if (!run) throw new UserError(`run ${id} is not running here; snapshots can only be taken during a run`);
+      if (!run)
+        throw new UserError(`run ${id} is not running here; snapshots can only be taken during a run`);
       await run.hunt.snapshotNow();
       return { ok: true };
     },
@@ -162,6 +177,7 @@ export function createApiHandler(opts: ApiHandlerOptions): ApiHandler {
             .map((f) => path.join(dir, f))
         : [];
       analysis.forget(snaps);
+      snapCache.delete(dir);
       deleteRun(dataDir, id);
       return { ok: true };
     },
@@ -174,7 +190,8 @@ export function createApiHandler(opts: ApiHandlerOptions): ApiHandler {
       const a = pickSnapshot(id, from);
       const b = pickSnapshot(id, to);
       const snaps = a.result?.snapshots;
-      const requestsBetween = snaps?.[from] && snaps[to] ? snaps[to].atRequests - snaps[from].atRequests : null;
+      const requestsBetween =
+        snaps?.[from] && snaps[to] ? snaps[to].atRequests - snaps[from].atRequests : null;
       return analysis.run({ op: 'diff', fromFile: a.file, toFile: b.file, requestsBetween });
     },
 

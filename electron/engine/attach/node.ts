@@ -39,18 +39,21 @@ const CLOSE_EXPRESSION =
 
 function getJson(port: number, pathname: string, timeoutMs: number): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path: pathname, agent: false, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        try {
-          resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-        } catch (e) {
-          reject(e);
-        }
-      });
-      res.on('error', reject);
-    });
+    const req = http.get(
+      { host: '127.0.0.1', port, path: pathname, agent: false, timeout: timeoutMs },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          try {
+            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+          } catch (e) {
+            reject(e);
+          }
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
   });
@@ -120,14 +123,16 @@ interface JsonListEntry {
 async function wsUrlAt(port: number, timeoutMs: number): Promise<string | null> {
   try {
     const list = (await getJson(port, '/json/list', timeoutMs)) as JsonListEntry[];
-    const url = Array.isArray(list) ? list.find((e) => e.webSocketDebuggerUrl)?.webSocketDebuggerUrl : undefined;
+    const url = Array.isArray(list)
+      ? list.find((e) => e.webSocketDebuggerUrl)?.webSocketDebuggerUrl
+      : undefined;
     return url ?? null;
   } catch {
     return null;
   }
 }
 
-async function confirmPid(client: CdpClient, pid: number): Promise<number | null> {
+async function confirmPid(client: CdpClient): Promise<number | null> {
   const r = await client.send<{ result?: { value?: unknown } }>(
     'Runtime.evaluate',
     { expression: 'process.pid', returnByValue: true },
@@ -136,10 +141,20 @@ async function confirmPid(client: CdpClient, pid: number): Promise<number | null
   return typeof r.result?.value === 'number' ? r.result.value : null;
 }
 
-/** An inspector the target already has open (started with --inspect): found on its own ports. */
-async function findOpenInspector(pid: number): Promise<{ port: number; wsUrl: string } | null> {
+/**
+ * An inspector the target already has open: started with --inspect (any port), or opened
+ * by an earlier SIGUSR1 on its inspect port. Only those ports are probed, so the app's own
+ * ports never get a stray /json request.
+ */
+async function findOpenInspector(
+  pid: number,
+  inspectPort: number,
+): Promise<{ port: number; wsUrl: string } | null> {
   if (!hasProcfs) return null;
-  for (const port of listeningPortsSync(pid)) {
+  const flags = [...(readCmdline(pid) ?? []), ...nodeOptionsOf(pid).split(/\s+/)];
+  const started = flags.some((f) => /^--(inspect|inspect-brk|inspect-wait|debug)(=|$)/.test(f));
+  const own = listeningPortsSync(pid);
+  for (const port of started ? own : own.filter((p) => p === inspectPort)) {
     try {
       const v = (await getJson(port, '/json/version', 500)) as { Browser?: string };
       if (typeof v?.Browser !== 'string' || !v.Browser.startsWith('node')) continue;
@@ -152,13 +167,18 @@ async function findOpenInspector(pid: number): Promise<{ port: number; wsUrl: st
   return null;
 }
 
-export async function openNodeInspector(pid: number, opts: OpenNodeInspectorOptions = {}): Promise<NodeInspector> {
+export async function openNodeInspector(
+  pid: number,
+  opts: OpenNodeInspectorOptions = {},
+): Promise<NodeInspector> {
   const timeoutMs = opts.timeoutMs ?? 5000;
-  if (!Number.isInteger(pid) || pid <= 0) throw new UserError(`invalid pid ${pid}: give a positive process id`);
+  if (!Number.isInteger(pid) || pid <= 0)
+    throw new UserError(`invalid pid ${pid}: give a positive process id`);
   if (!isAlive(pid)) throw new UserError(`no process with pid ${pid}: list candidates with \`leakhound ps\``);
   await checkIsNode(pid);
 
-  const existing = await findOpenInspector(pid);
+  const port = hasProcfs ? inspectPortOf(readCmdline(pid) ?? [], nodeOptionsOf(pid)) : DEFAULT_INSPECT_PORT;
+  const existing = await findOpenInspector(pid, port);
   if (existing) {
     const client = await CdpClient.connect(existing.wsUrl, { timeoutMs });
     return {
@@ -170,7 +190,6 @@ export async function openNodeInspector(pid: number, opts: OpenNodeInspectorOpti
     };
   }
 
-  const port = hasProcfs ? inspectPortOf(readCmdline(pid) ?? [], nodeOptionsOf(pid)) : DEFAULT_INSPECT_PORT;
   if (hasProcfs) {
     const holders = pidsListeningOn(port).filter((p) => p !== pid);
     if (holders.length > 0) {
@@ -192,7 +211,9 @@ export async function openNodeInspector(pid: number, opts: OpenNodeInspectorOpti
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EPERM') {
-      throw new UserError(`not permitted to signal pid ${pid}: run leakhound as the target's user or as root`);
+      throw new UserError(
+        `not permitted to signal pid ${pid}: run leakhound as the target's user or as root`,
+      );
     }
     throw new UserError(`no process with pid ${pid}: list candidates with \`leakhound ps\``);
   }
@@ -216,7 +237,11 @@ export async function openNodeInspector(pid: number, opts: OpenNodeInspectorOpti
   const closeInspector = async (): Promise<void> => {
     if (!client.closed) {
       await client
-        .send('Runtime.evaluate', { expression: CLOSE_EXPRESSION, includeCommandLineAPI: true }, { timeoutMs: 3000 })
+        .send(
+          'Runtime.evaluate',
+          { expression: CLOSE_EXPRESSION, includeCommandLineAPI: true },
+          { timeoutMs: 3000 },
+        )
         .catch(() => {});
       await client.close();
     }
@@ -233,7 +258,7 @@ export async function openNodeInspector(pid: number, opts: OpenNodeInspectorOpti
 
   let seen: number | null;
   try {
-    seen = await confirmPid(client, pid);
+    seen = await confirmPid(client);
   } catch (e) {
     await client.close();
     throw e;

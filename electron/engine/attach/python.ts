@@ -80,9 +80,12 @@ function pythonVersionOf(exe: string): [number, number] | null {
 }
 
 function checkTarget(pid: number): { exe: string } {
-  if (!Number.isInteger(pid) || pid <= 0) throw new UserError(`invalid pid ${pid}: give a positive process id`);
+  if (!Number.isInteger(pid) || pid <= 0)
+    throw new UserError(`invalid pid ${pid}: give a positive process id`);
   if (process.platform !== 'linux') {
-    throw new UserError('attaching to a running Python process needs Linux (gdb + /proc); restart it under leakhound instead');
+    throw new UserError(
+      'attaching to a running Python process needs Linux (gdb + /proc); restart it under leakhound instead',
+    );
   }
   if (!isAlive(pid)) throw new UserError(`no process with pid ${pid}: list candidates with \`leakhound ps\``);
   const exe = exePath(pid);
@@ -92,7 +95,9 @@ function checkTarget(pid: number): { exe: string } {
     );
   }
   if (detectRuntime(pid) !== 'python') {
-    throw new UserError(`pid ${pid} is ${path.basename(exe ?? '?')}, not a Python interpreter: cannot inject the agent`);
+    throw new UserError(
+      `pid ${pid} is ${path.basename(exe ?? '?')}, not a Python interpreter: cannot inject the agent`,
+    );
   }
   const st = readStatus(pid);
   const uid = process.getuid?.() ?? 0;
@@ -103,7 +108,9 @@ function checkTarget(pid: number): { exe: string } {
   }
   const scope = ptraceScope();
   if (scope === 3) {
-    throw new UserError('ptrace is disabled on this machine (kernel.yama.ptrace_scope=3): attach is not possible');
+    throw new UserError(
+      'ptrace is disabled on this machine (kernel.yama.ptrace_scope=3): attach is not possible',
+    );
   }
   if (scope !== null && scope >= 1 && uid !== 0) {
     throw new UserError(
@@ -112,9 +119,15 @@ function checkTarget(pid: number): { exe: string } {
   }
   const tracer = /^TracerPid:\s*(\d+)/m.exec(readFileSyncSafe(`/proc/${pid}/status`));
   if (tracer && tracer[1] !== '0') {
-    throw new UserError(`pid ${pid} is already being traced by pid ${tracer[1]} (a debugger?): detach it first`);
+    throw new UserError(
+      `pid ${pid} is already being traced by pid ${tracer[1]} (a debugger?): detach it first`,
+    );
   }
   return { exe: exe ?? '' };
+}
+
+function mapsLibpython(pid: number): boolean {
+  return /\/libpython\d[\d.]*[a-z]*\.so/.test(readFileSyncSafe(`/proc/${pid}/maps`));
 }
 
 function readFileSyncSafe(p: string): string {
@@ -144,14 +157,23 @@ function run(
   });
 }
 
-async function injectWithRemoteExec(pid: number, exe: string, code: string, timeoutMs: number): Promise<InjectResult> {
+async function injectWithRemoteExec(
+  pid: number,
+  exe: string,
+  code: string,
+  timeoutMs: number,
+): Promise<InjectResult> {
   // The script file must outlive this call (it runs at the target's next safe point), so
   // the script deletes itself first thing.
   const file = path.join(os.tmpdir(), `leakhound-inject-${pid}-${Date.now()}.py`);
   writeFileSync(file, `import os as _o\n_o.unlink(${JSON.stringify(file)})\ndel _o\n${wrapSnippet(code)}`, {
     mode: 0o644,
   });
-  const r = await run(exe, ['-c', 'import sys; sys.remote_exec(int(sys.argv[1]), sys.argv[2])', String(pid), file], timeoutMs);
+  const r = await run(
+    exe,
+    ['-c', 'import sys; sys.remote_exec(int(sys.argv[1]), sys.argv[2])', String(pid), file],
+    timeoutMs,
+  );
   if (r.code !== 0) {
     throw new UserError(`sys.remote_exec into pid ${pid} failed: ${lastLine(r.stderr) || 'unknown error'}`);
   }
@@ -164,17 +186,30 @@ function lastLine(s: string): string {
 }
 
 /** Queues `code` to run on the main thread of Python process `pid`. */
-export async function injectPython(pid: number, code: string, opts: InjectOptions = {}): Promise<InjectResult> {
+export async function injectPython(
+  pid: number,
+  code: string,
+  opts: InjectOptions = {},
+): Promise<InjectResult> {
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const { exe } = checkTarget(pid);
   const ver = pythonVersionOf(exe);
-  if (ver && (ver[0] > 3 || (ver[0] === 3 && ver[1] >= 14))) return injectWithRemoteExec(pid, exe, code, timeoutMs);
+  if (ver && (ver[0] > 3 || (ver[0] === 3 && ver[1] >= 14)))
+    return injectWithRemoteExec(pid, exe, code, timeoutMs);
 
   const gdb = opts.gdbPath ?? findOnPath('gdb');
   if (!gdb) {
-    throw new UserError('gdb is not installed, and it is needed to attach to a running Python (apt install gdb)');
+    throw new UserError(
+      'gdb is not installed, and it is needed to attach to a running Python (apt install gdb)',
+    );
   }
   const call = `call (int) Py_AddPendingCall((int (*)(void *)) PyRun_SimpleString, (void *) ${gdbString(wrapSnippet(code))})`;
+  // The target is stopped from attach to detach, and most of that is gdb reading symbols.
+  // Naming the executable up front reads its symbols before the attach; when CPython is
+  // linked into it (Debian, most distros) no shared library's symbols are needed at all,
+  // which halves the pause (≈1.7 s → ≈0.9 s measured here). A libpython.so build needs
+  // that library's symbols, so it keeps gdb's default.
+  const inExe = !mapsLibpython(pid);
   const r = await run(
     gdb,
     [
@@ -185,7 +220,8 @@ export async function injectPython(pid: number, code: string, opts: InjectOption
       'set debuginfod enabled off',
       '-iex',
       'set auto-load off',
-      '-p',
+      ...(inExe ? ['-iex', 'set auto-solib-add off'] : []),
+      `/proc/${pid}/exe`,
       String(pid),
       '-ex',
       'set confirm off',
@@ -212,9 +248,12 @@ export async function injectPython(pid: number, code: string, opts: InjectOption
   }
   const m = /\$\d+ = (-?\d+)/.exec(r.stdout);
   if (!m) {
-    throw new Error(`gdb could not queue the call in pid ${pid}: ${lastLine(out) || `gdb exited with ${r.code}`}`);
+    throw new Error(
+      `gdb could not queue the call in pid ${pid}: ${lastLine(out) || `gdb exited with ${r.code}`}`,
+    );
   }
-  if (m[1] !== '0') throw new Error(`Py_AddPendingCall in pid ${pid} returned ${m[1]} (pending-call queue full?)`);
+  if (m[1] !== '0')
+    throw new Error(`Py_AddPendingCall in pid ${pid} returned ${m[1]} (pending-call queue full?)`);
   return { pauseMs: Math.round(r.ms), method: 'gdb' };
 }
 

@@ -76,7 +76,7 @@ export function computeClasses(s: HeapSnapshot, t: TypeCodes): Classes {
     }
     return props === 0 ? 0 : h * 64 + props;
   };
-  const isPlain = (n: number, ni: number) => {
+  const isPlain = (ni: number) => {
     if (objectNameIdx < 0 && strings.get(ni) === 'Object') objectNameIdx = ni;
     return ni === objectNameIdx;
   };
@@ -86,7 +86,7 @@ export function computeClasses(s: HeapSnapshot, t: TypeCodes): Classes {
     const ty = nodeType[n];
     if (ty === t.object || ty === t.native) {
       const ni = nodeName[n];
-      if (ty === t.object && isPlain(n, ni)) {
+      if (ty === t.object && isPlain(ni)) {
         plainTotal++;
         const key = shapeKey(n);
         if (key !== 0) shapeCount.set(key, (shapeCount.get(key) ?? 0) + 1);

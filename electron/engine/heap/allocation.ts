@@ -125,7 +125,9 @@ export function attachAllocationSites(suspects: Suspect[], profile: unknown, per
   if (!stacks.length) return suspects;
   return suspects.map((s) => {
     const cls = s.name.replace(/^[({]|[)}]$/g, '');
-    const named = stacks.filter((st) => cls.length > 2 && st.frames.some((f) => f.functionName.includes(cls)));
+    const named = stacks.filter(
+      (st) => cls.length > 2 && st.frames.some((f) => f.functionName.includes(cls)),
+    );
     let sites = merge(named.map((st) => siteOf(st, cls)).filter((x): x is AllocationSite => x !== null));
     if (!sites.length && suspects.length === 1) {
       sites = merge(stacks.map((st) => siteOf(st)).filter((x): x is AllocationSite => x !== null));

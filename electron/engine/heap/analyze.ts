@@ -18,8 +18,6 @@ export type { PipelineResult as AnalyzeResult } from './pipeline';
 export interface AnalyzeOptions extends PipelineOptions {
   signal?: AbortSignal;
   onProgress?: (p: { phase: string; percent: number }) => void;
-  /** reserved for the on-disk analysis cache */
-  cacheDir?: string;
   /** 'auto' (worker when available), 'worker' or 'inline' (this thread) */
   mode?: 'auto' | 'worker' | 'inline';
 }
@@ -34,7 +32,8 @@ export function workerEntry(): { code: string; eval: boolean } | null {
     // running from source (vitest, tsx): register tsx's require hook inside the worker
     for (let dir = here; dir !== path.dirname(dir); dir = path.dirname(dir)) {
       const hook = path.join(dir, 'node_modules', 'tsx', 'dist', 'cjs', 'index.cjs');
-      if (fs.existsSync(hook)) return { code: `require(${JSON.stringify(hook)});require(${JSON.stringify(ts)});`, eval: true };
+      if (fs.existsSync(hook))
+        return { code: `require(${JSON.stringify(hook)});require(${JSON.stringify(ts)});`, eval: true };
     }
   }
   return null;
@@ -56,7 +55,7 @@ function checkFiles(files: string[]): void {
 export async function analyzeSnapshots(files: string[], opts: AnalyzeOptions = {}): Promise<PipelineResult> {
   checkFiles(files);
   opts.signal?.throwIfAborted();
-  const { signal, onProgress, cacheDir: _cacheDir, mode = 'auto', ...pipe } = opts;
+  const { signal, onProgress, mode = 'auto', ...pipe } = opts;
   const entry = mode === 'inline' ? null : workerEntry();
   if (!entry) {
     if (mode === 'worker') throw new Error('the analysis worker is not available (build with tsc first)');
@@ -97,7 +96,9 @@ export async function analyzeSnapshots(files: string[], opts: AnalyzeOptions = {
       }
     });
     worker.on('error', (e) => {
-      const oom = /heap out of memory|ERR_WORKER_OUT_OF_MEMORY/i.test(`${e.message} ${(e as { code?: string }).code}`);
+      const oom = /heap out of memory|ERR_WORKER_OUT_OF_MEMORY/i.test(
+        `${e.message} ${(e as { code?: string }).code}`,
+      );
       finish(() =>
         reject(
           oom

@@ -1,6 +1,8 @@
 // One snapshot, fully analysed: the parsed columns plus dominators, retained sizes,
 // distances, classes and a sorted id index. Pure steps over typed arrays, in order.
-import type { ClassSummaryRow, Classes, ClassTotals } from './aggregate';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import type { Classes, ClassSummaryRow, ClassTotals } from './aggregate';
 import { classTotals, computeClasses, summaryRows } from './aggregate';
 import { computeDominators, dominatedChildren, retainedSizes } from './dominators';
 import type { WeakMapEdgeNames } from './graph';
@@ -13,6 +15,8 @@ export interface HeapAnalysis {
   t: TypeCodes;
   wm: WeakMapEdgeNames;
   idom: Uint32Array;
+  /** DFS preorder of the dominator computation (kept for the on-disk cache) */
+  order: Uint32Array;
   retained: Float64Array;
   distance: Int32Array;
   parentEdge: Uint32Array;
@@ -25,11 +29,28 @@ export interface HeapAnalysis {
   sortedOrd: Uint32Array;
 }
 
+// Each step leaves node-sized scratch arrays behind; V8 frees ArrayBuffers only when it
+// collects, and its external-memory heuristics can be late by a gigabyte on big heaps.
+// A full GC between steps is cheap here (the JS heap is small) and keeps peak RSS down.
+let gcFn: (() => void) | null | undefined;
+export function reclaim(): void {
+  if (gcFn === undefined) {
+    try {
+      v8.setFlagsFromString('--expose_gc');
+      gcFn = vm.runInNewContext('gc') as () => void;
+    } catch {
+      gcFn = null;
+    }
+  }
+  gcFn?.();
+}
+
 export type StepProgress = (step: string, fraction: number) => void;
 
 export function analyzeSnapshot(snap: HeapSnapshot, onStep: StepProgress = () => {}): HeapAnalysis {
   onStep('indexing edges', 0);
   const { t, wm, essential } = prepareGraph(snap);
+  reclaim();
   onStep('building retainers', 0.15);
   const preds = buildRetainers(snap, essential, false);
   onStep('computing dominators', 0.3);
@@ -42,14 +63,24 @@ export function analyzeSnapshot(snap: HeapSnapshot, onStep: StepProgress = () =>
     predFirst: preds.first,
     preds: preds.nodes,
   });
+  reclaim();
   onStep('computing retained sizes', 0.6);
   const retained = retainedSizes(idom, order, snap.nodeSelfSize);
   const { first: domFirst, kids: domKids } = dominatedChildren(idom, snap.rootOrdinal);
   onStep('computing distances', 0.7);
   const { distance, parentEdge } = computeDistances(snap, t, wm);
+  reclaim();
   onStep('grouping classes', 0.8);
   const classes = computeClasses(snap, t);
-  const totals = classTotals(classes, snap.nodeSelfSize, retained, distance, domFirst, domKids, snap.rootOrdinal);
+  const totals = classTotals(
+    classes,
+    snap.nodeSelfSize,
+    retained,
+    distance,
+    domFirst,
+    domKids,
+    snap.rootOrdinal,
+  );
   onStep('indexing ids', 0.9);
   const { sortedIds, sortedOrd } = sortIds(snap.nodeId);
   onStep('done', 1);
@@ -58,6 +89,7 @@ export function analyzeSnapshot(snap: HeapSnapshot, onStep: StepProgress = () =>
     t,
     wm,
     idom,
+    order,
     retained,
     distance,
     parentEdge,

@@ -15,7 +15,13 @@ function clip(s: string): string {
 }
 
 /** The class-ish name of a node (what a path step or an instance row shows). */
-export function nodeLabel(s: HeapSnapshot, t: TypeCodes, className: string, n: number, o: NameOptions): string {
+export function nodeLabel(
+  s: HeapSnapshot,
+  t: TypeCodes,
+  className: string,
+  n: number,
+  o: NameOptions,
+): string {
   const ty = s.nodeType[n];
   if (isStringType(t, ty)) {
     if (o.revealStrings) return clip(JSON.stringify(s.strings.get(s.nodeName[n])));

@@ -126,7 +126,9 @@ class Parser {
   ) {}
 
   fail(what: string): never {
-    throw new UserError(`${path.basename(this.file)} is not a V8 heap snapshot (${what}); pick a .heapsnapshot file`);
+    throw new UserError(
+      `${path.basename(this.file)} is not a V8 heap snapshot (${what}); pick a .heapsnapshot file`,
+    );
   }
 
   /** Feed one chunk; `base` is the file offset of buf[0] (for the strings store). */
@@ -144,7 +146,9 @@ class Parser {
           } else if (c === 0x7b && base + i === 1) {
             // the opening brace
           } else if (c !== 0x2c && c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) {
-            this.fail(base + i === 1 ? 'it does not start with {' : `unexpected byte at offset ${base + i - 1}`);
+            this.fail(
+              base + i === 1 ? 'it does not start with {' : `unexpected byte at offset ${base + i - 1}`,
+            );
           }
           break;
         }
@@ -162,7 +166,8 @@ class Parser {
         case S_COLON: {
           const c = buf[i++];
           if (c === 0x3a) this.state = S_VALUE;
-          else if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) this.fail(`expected : after "${this.key}"`);
+          else if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09)
+            this.fail(`expected : after "${this.key}"`);
           break;
         }
         case S_VALUE: {
@@ -287,7 +292,9 @@ class Parser {
     const meta = header.meta;
     const name = path.basename(this.file);
     if (!meta || !Array.isArray(meta.node_fields) || !Array.isArray(meta.edge_fields)) {
-      throw new UserError(`${name} has no snapshot.meta node_fields/edge_fields; it is not a V8 heap snapshot`);
+      throw new UserError(
+        `${name} has no snapshot.meta node_fields/edge_fields; it is not a V8 heap snapshot`,
+      );
     }
     for (const f of REQUIRED_NODE_FIELDS) {
       if (!meta.node_fields.includes(f)) {
@@ -302,7 +309,9 @@ class Parser {
     const nTypes = meta.node_types?.[meta.node_fields.indexOf('type')];
     const eTypes = meta.edge_types?.[meta.edge_fields.indexOf('type')];
     if (!Array.isArray(nTypes) || !Array.isArray(eTypes)) {
-      throw new UserError(`${name} has an unsupported heap snapshot layout: node_types/edge_types are not lists`);
+      throw new UserError(
+        `${name} has an unsupported heap snapshot layout: node_types/edge_types are not lists`,
+      );
     }
     this.meta = meta;
     this.nf = meta.node_fields.length;
@@ -397,14 +406,15 @@ class Parser {
     let row = this.row;
     if (this.sink === SINK_NODES) {
       if (row + rows > this.nodeCount) this.tooMany();
-      const { nodeType, nodeName, nodeId, nodeSelfSize, firstEdge, nTypeOff, nNameOff, nIdOff, nSizeOff } = this;
+      const { nodeType, nodeName, nodeId, nodeSelfSize, firstEdge, nTypeOff, nNameOff, nIdOff, nSizeOff } =
+        this;
       const nEc = this.nEdgeCountOff;
       for (let r = 0, j = 0; r < rows; r++, j += nf, row++) {
         nodeType[row] = batch[j + nTypeOff];
         nodeName[row] = batch[j + nNameOff];
         nodeId[row] = batch[j + nIdOff];
         const sz = batch[j + nSizeOff];
-        nodeSelfSize[row] = sz > 0xffffffff ? 0xffffffff : sz;
+        nodeSelfSize[row] = Math.min(sz, 0xffffffff);
         firstEdge[row + 1] = firstEdge[row] + batch[j + nEc];
       }
     } else if (this.sink === SINK_EDGES) {
@@ -452,7 +462,10 @@ class Parser {
           `${name} is corrupted: ${this.row} edges where the header declares ${this.edgeCount}; take the snapshot again`,
         );
       }
-      if (this.badToNode) throw new UserError(`${name} is corrupted: an edge points outside the nodes; take the snapshot again`);
+      if (this.badToNode)
+        throw new UserError(
+          `${name} is corrupted: an edge points outside the nodes; take the snapshot again`,
+        );
       this.edgesDone = true;
     }
     this.state = S_TOP;
@@ -628,7 +641,8 @@ export async function parseSnapshot(file: string, opts: ParseOptions = {}): Prom
     throw new UserError(`${file} does not exist or cannot be read; check the path`);
   }
   if (!stat.isFile()) throw new UserError(`${file} is not a file; give the path of a .heapsnapshot file`);
-  if (stat.size === 0) throw new UserError(`${path.basename(file)} is empty (0 bytes); take the snapshot again`);
+  if (stat.size === 0)
+    throw new UserError(`${path.basename(file)} is empty (0 bytes); take the snapshot again`);
   const available = opts.availableBytes ?? availableMemory();
   refuseIfTooBig(file, estimateMemory(stat.size), available);
   const parser = new Parser(file, stat.size, available);

@@ -5,9 +5,10 @@ import type { DiffRow } from '../../../shared/api';
 import type { Suspect } from '../../../shared/result';
 import type { ClassSummaryRow } from './aggregate';
 import { attachAllocationSites } from './allocation';
+import { loadAnalysis, saveAnalysis } from './cache';
 import { diffSnapshots } from './diff';
 import type { HeapAnalysis, HeapDigest } from './model';
-import { analyzeSnapshot, classSummary, digestOf } from './model';
+import { analyzeSnapshot, classSummary, digestOf, reclaim } from './model';
 import { parseSnapshot } from './parse';
 import { findSuspects } from './suspects';
 
@@ -18,6 +19,10 @@ export interface PipelineOptions {
   allocationProfile?: unknown;
   /** memory we may use, bytes (tests); defaults to what the OS reports */
   availableBytes?: number;
+  /** write/read `<file>.lhidx` analysis caches (default true) */
+  cache?: boolean;
+  /** folder for the caches instead of beside each snapshot */
+  cacheDir?: string;
   /** how many summary rows to return per snapshot */
   summaryRows?: number;
 }
@@ -52,17 +57,24 @@ export async function runPipeline(
   for (let i = 0; i < files.length; i++) {
     const share = sizes[i] / total;
     const label = `snapshot ${i + 1}/${files.length}`;
-    const snap = await parseSnapshot(files[i], {
-      signal,
-      availableBytes: o.availableBytes,
-      onProgress: (read, size) =>
-        onProgress({ phase: `${label}: parsing`, percent: 100 * (done + share * 0.55 * (read / size)) }),
-    });
-    signal?.throwIfAborted();
-    const a = analyzeSnapshot(snap, (step, f) =>
-      onProgress({ phase: `${label}: ${step}`, percent: 100 * (done + share * (0.55 + 0.4 * f)) }),
-    );
-    signal?.throwIfAborted();
+    // only the digest of an earlier snapshot is kept: let its graph go before the next parse
+    last = null;
+    reclaim();
+    let a = o.cache === false ? null : loadAnalysis(files[i], o.cacheDir);
+    if (!a) {
+      const snap = await parseSnapshot(files[i], {
+        signal,
+        availableBytes: o.availableBytes,
+        onProgress: (read, size) =>
+          onProgress({ phase: `${label}: parsing`, percent: 100 * (done + share * 0.55 * (read / size)) }),
+      });
+      signal?.throwIfAborted();
+      a = analyzeSnapshot(snap, (step, f) =>
+        onProgress({ phase: `${label}: ${step}`, percent: 100 * (done + share * (0.55 + 0.4 * f)) }),
+      );
+      signal?.throwIfAborted();
+      if (o.cache !== false) saveAnalysis(a, o.cacheDir);
+    }
     summaries.push(classSummary(a).slice(0, o.summaryRows ?? 500));
     digests.push(digestOf(a));
     keep?.(i, a);
@@ -75,7 +87,10 @@ export async function runPipeline(
   if (files.length >= 2 && last) {
     const first = digests[0];
     const mid = files.length >= 3 ? digests[digests.length - 2] : null;
-    suspects = findSuspects(first, mid, last, { requestsBetween: o.requestsBetween, revealStrings: o.revealStrings });
+    suspects = findSuspects(first, mid, last, {
+      requestsBetween: o.requestsBetween,
+      revealStrings: o.revealStrings,
+    });
     diff = diffSnapshots(first, digests[digests.length - 1], o.requestsBetween);
     if (o.allocationProfile) suspects = attachAllocationSites(suspects, o.allocationProfile);
   }

@@ -1,15 +1,19 @@
 // Questions the UI and the reports ask of an analysed snapshot, answered from the typed
 // arrays without re-parsing: class summary pages, instances of a class, one level of
 // retainers (expanded lazily), the path to a root, dominated children.
+import fs from 'node:fs';
+import path from 'node:path';
 import type { RetainerNode } from '../../../shared/api';
 import { UserError } from '../errors';
 import type { ClassSummaryRow } from './aggregate';
+import { loadAnalysis, saveAnalysis } from './cache';
 import type { Retainers } from './graph';
 import { buildRetainers } from './graph';
 import type { HeapAnalysis } from './model';
-import { classSummary, hasId, ordinalOfId } from './model';
+import { analyzeSnapshot, classSummary, hasId, ordinalOfId } from './model';
 import type { NameOptions } from './names';
 import { edgeLabel, nodeLabel } from './names';
+import { parseSnapshot } from './parse';
 import { NO_DISTANCE, pathEdges } from './retained';
 import { retainerPath } from './suspects';
 
@@ -112,7 +116,10 @@ export class HeapQueries {
 
   private ordinal(nodeId: number): number {
     const n = ordinalOfId(this.a, nodeId);
-    if (n < 0) throw new UserError(`no object with id @${nodeId} in this snapshot; ids come from the same snapshot's views`);
+    if (n < 0)
+      throw new UserError(
+        `no object with id @${nodeId} in this snapshot; ids come from the same snapshot's views`,
+      );
     return n;
   }
 
@@ -144,4 +151,40 @@ export class HeapQueries {
       weak,
     };
   }
+}
+
+// A couple of analysed snapshots kept open for the UI's follow-up questions; keyed by
+// path, size and mtime so a rewritten file is analysed again.
+const open = new Map<string, Promise<HeapQueries>>();
+const OPEN_MAX = 2;
+
+/** Parse and analyse one snapshot in this thread (cached), for interactive queries. */
+export function openSnapshot(file: string, names: NameOptions = {}): Promise<HeapQueries> {
+  let key: string;
+  try {
+    const st = fs.statSync(file);
+    key = `${path.resolve(file)}|${st.size}|${st.mtimeMs}|${names.revealStrings ? 1 : 0}`;
+  } catch {
+    return Promise.reject(new UserError(`${file} does not exist or cannot be read; check the path`));
+  }
+  let p = open.get(key);
+  if (!p) {
+    p = (async () => {
+      let a = loadAnalysis(file);
+      if (!a) {
+        a = analyzeSnapshot(await parseSnapshot(file));
+        saveAnalysis(a);
+      }
+      return new HeapQueries(a, names);
+    })();
+    p.catch(() => open.delete(key));
+    open.set(key, p);
+    while (open.size > OPEN_MAX) open.delete(open.keys().next().value as string);
+  }
+  return p;
+}
+
+/** Ids of one snapshot, to mark objects "new" in another (instances with onlyNew). */
+export async function snapshotIds(file: string): Promise<Pick<HeapAnalysis, 'sortedIds'>> {
+  return (await openSnapshot(file)).a;
 }

@@ -1,6 +1,6 @@
 // The in-memory shape of one parsed heap snapshot: columns of typed arrays, never an
 // object per node, so a 1 GB file with 14M nodes fits in about its own size.
-import { StringTable } from './strings';
+import type { StringTable } from './strings';
 
 export interface HeapSnapshot {
   file: string;

@@ -31,7 +31,12 @@ async function main(): Promise<void> {
     port.postMessage({ type: 'result', value } satisfies WorkerMessage);
   } catch (e) {
     const err = e as Error;
-    port.postMessage({ type: 'error', message: err.message, user: isUserError(e), stack: err.stack } satisfies WorkerMessage);
+    port.postMessage({
+      type: 'error',
+      message: err.message,
+      user: isUserError(e),
+      stack: err.stack,
+    } satisfies WorkerMessage);
   }
 }
 

@@ -19,6 +19,16 @@ export class NodeInspector {
     readonly version: string,
   ) {}
 
+  /** Wrap a session someone else opened (attach), reading the target's pid and version. */
+  static async fromClient(cdp: CdpClient): Promise<NodeInspector> {
+    const r = await cdp.send('Runtime.evaluate', {
+      expression: 'JSON.stringify([process.pid, process.version])',
+      returnByValue: true,
+    });
+    const [pid, version] = JSON.parse(r.result.value) as [number, string];
+    return new NodeInspector(cdp, pid, version);
+  }
+
   /** Connect to each URL and keep the one whose process is `preferPid` (else the first that answers). */
   static async pick(urls: string[], preferPids: number[]): Promise<NodeInspector | null> {
     let fallback: NodeInspector | null = null;
@@ -119,12 +129,14 @@ export class NodeInspector {
     return r.profile;
   }
 
-  async close(): Promise<void> {
+  /** Leave the target as found: profiler off, then `closer` (attach: shut the inspector port) or disconnect. */
+  async close(closer?: () => Promise<void>): Promise<void> {
     try {
       await this.cdp.send('HeapProfiler.disable', {}, { timeoutMs: 2000 });
     } catch {
       // target gone
     }
-    await this.cdp.close();
+    if (closer) await closer();
+    else await this.cdp.close();
   }
 }

@@ -1,10 +1,10 @@
 // The built-in HTTP/1.1 load generator: what the hunt orchestrator and the CLI import.
 export { Histogram } from './histogram';
+export { formatLoadSummary, type LoadCliOptions, runLoadCli } from './loadCommand';
 export { ParseError, ResponseParser } from './parser';
 export { type ErrorKind, type LiveLoadStats, LoadRecorder } from './recorder';
 export { compileEndpoint, parseHttpUrl, WeightedPicker } from './request';
 export { type LoadPhaseOptions, LoadRun, runLoad } from './run';
-export { formatLoadSummary, type LoadCliOptions, runLoadCli } from './loadCommand';
 export {
   loadScenarioFile,
   parseDurationMs,

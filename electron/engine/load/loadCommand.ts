@@ -3,6 +3,7 @@ import type { LoadStats } from '../../../shared/result';
 import { UserError } from '../errors';
 import { LoadRecorder } from './recorder';
 import { runLoad } from './run';
+import { loadScenarioFile, runScenario } from './scenario';
 
 export interface LoadCliOptions {
   url: string;
@@ -13,10 +14,14 @@ export interface LoadCliOptions {
   /** per-request timeout, default 10 s */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** a scenario file (YAML/JSON): its endpoints, stages and timing replace url/duration/concurrency/rate */
+  scenario?: string;
 }
 
 export async function runLoadCli(opts: LoadCliOptions, out: NodeJS.WritableStream): Promise<LoadStats> {
-  if (!(opts.durationMs > 0)) throw new UserError(`--duration must be > 0 (got ${opts.durationMs} ms)`);
+  const scenario = opts.scenario === undefined ? null : loadScenarioFile(opts.scenario);
+  if (scenario === null && !(opts.durationMs > 0))
+    throw new UserError(`--duration must be > 0 (got ${opts.durationMs} ms)`);
   const recorder = new LoadRecorder();
   const ac = new AbortController();
   const onSigint = () => ac.abort();
@@ -32,17 +37,19 @@ export async function runLoadCli(opts: LoadCliOptions, out: NodeJS.WritableStrea
       }, 500)
     : null;
   try {
-    await runLoad(
-      {
-        endpoints: [{ url: opts.url, method: 'GET', weight: 1 }],
-        concurrency: opts.concurrency,
-        durationMs: opts.durationMs,
-        rate: opts.rate,
-        timeoutMs: opts.timeoutMs ?? 10_000,
-        signal: ac.signal,
-      },
-      recorder,
-    );
+    if (scenario !== null) await runScenario(scenario, recorder, { signal: ac.signal });
+    else
+      await runLoad(
+        {
+          endpoints: [{ url: opts.url, method: 'GET', weight: 1 }],
+          concurrency: opts.concurrency,
+          durationMs: opts.durationMs,
+          rate: opts.rate,
+          timeoutMs: opts.timeoutMs ?? 10_000,
+          signal: ac.signal,
+        },
+        recorder,
+      );
   } finally {
     if (progress !== null) {
       clearInterval(progress);
@@ -53,13 +60,18 @@ export async function runLoadCli(opts: LoadCliOptions, out: NodeJS.WritableStrea
   }
   const stats = recorder.stats();
   if (stats.requests === 0 && stats.errorsByKind.connect > 0) {
-    throw new UserError(`nothing answered at ${opts.url}: ${recorder.lastError.connect}; is the server running?`);
+    throw new UserError(
+      `nothing answered at ${opts.url}: ${recorder.lastError.connect}; is the server running?`,
+    );
   }
   out.write(opts.json ? `${JSON.stringify(stats)}\n` : formatLoadSummary(opts, stats));
   return stats;
 }
 
-export function formatLoadSummary(opts: { url: string; concurrency: number; rate?: number }, s: LoadStats): string {
+export function formatLoadSummary(
+  opts: { url: string; concurrency: number; rate?: number },
+  s: LoadStats,
+): string {
   const l = s.latencyMs;
   const e = s.errorsByKind;
   const codes = Object.entries(s.statusCodes ?? {})

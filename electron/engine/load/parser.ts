@@ -195,7 +195,10 @@ export class ResponseParser {
         }
         contentLength = n;
       } else if (nameLen === 17 && matchName(src, line, 'transfer-encoding')) {
-        const v = src.toString('latin1', colon + 1, lineEnd).trim().toLowerCase();
+        const v = src
+          .toString('latin1', colon + 1, lineEnd)
+          .trim()
+          .toLowerCase();
         chunked = v === 'chunked' || v.endsWith(',chunked') || v.endsWith(', chunked');
       } else if (nameLen === 10 && matchName(src, line, 'connection')) {
         const v = src.toString('latin1', colon + 1, lineEnd).toLowerCase();

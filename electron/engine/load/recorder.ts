@@ -39,15 +39,12 @@ export class LoadRecorder {
   /** last error message per kind, for a one-line explanation */
   readonly lastError: Partial<Record<ErrorKind, string>> = {};
 
-  private readonly live: Histogram[] = [];
+  /** made on first use: most runs are short, and 128 slices cost 1.7 MB */
+  private readonly live: (Histogram | undefined)[] = new Array(SLOTS);
   private readonly liveCount = new Float64Array(SLOTS);
   private readonly liveEpoch = new Float64Array(SLOTS).fill(-1);
   private readonly scratch = new Histogram(LIVE_BITS);
   private firstAt = -1;
-
-  constructor() {
-    for (let i = 0; i < SLOTS; i++) this.live.push(new Histogram(LIVE_BITS));
-  }
 
   /** completed requests so far (a response was read, whatever its status) */
   get requests(): number {
@@ -75,13 +72,18 @@ export class LoadRecorder {
     this.histogram.record(latencyUs);
     const epoch = Math.floor(now / SLOT_MS);
     const slot = epoch % SLOTS;
+    let h = this.live[slot];
+    if (h === undefined) {
+      h = new Histogram(LIVE_BITS);
+      this.live[slot] = h;
+    }
     if (this.liveEpoch[slot] !== epoch) {
       this.liveEpoch[slot] = epoch;
       this.liveCount[slot] = 0;
-      this.live[slot].reset();
+      h.reset();
     }
     this.liveCount[slot]++;
-    this.live[slot].record(latencyUs);
+    h.record(latencyUs);
     if (this.firstAt < 0) this.firstAt = now;
   }
 
@@ -117,9 +119,10 @@ export class LoadRecorder {
     let count = 0;
     for (let e = current - nSlots + 1; e <= current; e++) {
       const slot = e % SLOTS;
-      if (this.liveEpoch[slot] !== e) continue;
+      const slice = this.live[slot];
+      if (this.liveEpoch[slot] !== e || slice === undefined) continue;
       count += this.liveCount[slot];
-      h.merge(this.live[slot]);
+      h.merge(slice);
     }
     // the window is whole slots, the newest partly elapsed; never longer than we have been running
     let spanMs = (nSlots - 1) * SLOT_MS + (now - current * SLOT_MS);

@@ -138,7 +138,9 @@ export function compileEndpoint(ep: Endpoint): CompiledEndpoint {
   const serialize = (p: string, hs: string, b: string): Buffer => {
     const bodyBytes = Buffer.byteLength(b);
     const head = `${method} ${p} HTTP/1.1\r\n${hs}${hasBody ? `Content-Length: ${bodyBytes}\r\n` : ''}\r\n`;
-    return b === '' ? Buffer.from(head, 'latin1') : Buffer.concat([Buffer.from(head, 'latin1'), Buffer.from(b)]);
+    return b === ''
+      ? Buffer.from(head, 'latin1')
+      : Buffer.concat([Buffer.from(head, 'latin1'), Buffer.from(b)]);
   };
   const headerStr = (ctx: TemplateContext | null) =>
     headerT.map(([n, v]) => `${n}: ${typeof v === 'string' ? v : v(ctx!)}\r\n`).join('');
@@ -187,7 +189,8 @@ export class WeightedPicker {
 
   constructor(weights: number[]) {
     if (weights.length === 0) throw new UserError('no endpoints to load');
-    for (const w of weights) if (!(w > 0) || !Number.isFinite(w)) throw new UserError(`endpoint weight ${w} must be > 0`);
+    for (const w of weights)
+      if (!(w > 0) || !Number.isFinite(w)) throw new UserError(`endpoint weight ${w} must be > 0`);
     this.weights = weights;
     this.current = weights.map(() => 0);
     this.total = weights.reduce((a, b) => a + b, 0);

@@ -57,8 +57,10 @@ class Conn {
 
   open(): void {
     const { host, port } = this.origin;
-    const s = net.isIP(host) ? net.connect({ host, port }) : net.connect({ host, port, lookup: cachedLookup });
-    s.setNoDelay(true);
+    // no Nagle: a request body may need a second segment, which must not wait for an ACK
+    const s = net.isIP(host)
+      ? net.connect({ host, port, noDelay: true })
+      : net.connect({ host, port, noDelay: true, lookup: cachedLookup });
     const parser = new ResponseParser((status, keepAlive) => {
       if (this.socket !== s) return;
       this.served++;
@@ -115,7 +117,11 @@ class Conn {
     this.socket = null;
     this.parser = null;
     if (!connected) {
-      this.run.onFailure(slot, 'connect', `cannot connect to ${this.origin.key}: ${err?.message ?? 'closed'}`);
+      this.run.onFailure(
+        slot,
+        'connect',
+        `cannot connect to ${this.origin.key}: ${err?.message ?? 'closed'}`,
+      );
     } else if (reused && !slot.retried) {
       // the server closed an idle keep-alive connection just as we reused it: resend once
       slot.retried = true;
@@ -147,7 +153,11 @@ const lookupCache = new Map<string, { at: number; addrs: dns.LookupAddress[] }>(
 function cachedLookup(
   hostname: string,
   options: dns.LookupOptions,
-  callback: (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void,
+  callback: (
+    err: NodeJS.ErrnoException | null,
+    address: string | dns.LookupAddress[],
+    family?: number,
+  ) => void,
 ): void {
   const reply = (addrs: dns.LookupAddress[]) =>
     options.all ? callback(null, addrs) : callback(null, addrs[0].address, addrs[0].family);
@@ -255,7 +265,8 @@ export class LoadRun {
 
   /** change the number of virtual users; extra users leave after their current request */
   setConcurrency(n: number): void {
-    if (!Number.isInteger(n) || n < 0) throw new UserError(`concurrency must be a whole number ≥ 0, got ${n}`);
+    if (!Number.isInteger(n) || n < 0)
+      throw new UserError(`concurrency must be a whole number ≥ 0, got ${n}`);
     this.wantSlots = n;
     let active = this.slots.filter((s) => !s.retire).length;
     for (const s of this.slots) {
@@ -308,7 +319,10 @@ export class LoadRun {
   }
 
   private pump(): void {
-    if (this.stopping || this.resolve === null) return this.maybeFinish();
+    if (this.stopping || this.resolve === null) {
+      this.maybeFinish();
+      return;
+    }
     const idle = this.idle;
     while (idle.length > 0) {
       if (this.dispatched >= this.budget) {
@@ -385,7 +399,8 @@ export class LoadRun {
     this.inFlight--;
     if (slot.retire || this.finished) {
       slot.closeAll();
-      return this.maybeFinish();
+      this.maybeFinish();
+      return;
     }
     if (this.think !== null) {
       const [lo, hi] = this.think;
@@ -394,11 +409,15 @@ export class LoadRun {
     if (delayMs > 0 && !this.stopping) {
       slot.timer = setTimeout(() => {
         slot.timer = null;
-        if (slot.retire) return slot.closeAll();
+        if (slot.retire) {
+          slot.closeAll();
+          return;
+        }
         this.idle.push(slot);
         this.pump();
       }, delayMs);
-      return this.maybeFinish();
+      this.maybeFinish();
+      return;
     }
     this.idle.push(slot);
     this.pump();

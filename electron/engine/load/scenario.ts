@@ -52,7 +52,10 @@ const endpointSpec = z
     /** full URL, or use path with baseUrl */
     url: z.string().optional(),
     path: z.string().optional(),
-    method: z.string().regex(/^[A-Za-z]+$/, 'a method is letters only, e.g. GET').default('GET'),
+    method: z
+      .string()
+      .regex(/^[A-Za-z]+$/, 'a method is letters only, e.g. GET')
+      .default('GET'),
     weight: z.number().positive().default(1),
     headers: z.record(z.string(), z.string()).optional(),
     body: z.string().optional(),
@@ -63,13 +66,13 @@ const endpointSpec = z
   .refine((e) => (e.url === undefined) !== (e.path === undefined), 'give either url or path (with baseUrl)')
   .refine((e) => e.body === undefined || e.json === undefined, 'give either body or json, not both');
 
-const stageSpec = z
-  .object({ duration, users, rate: z.number().positive().optional() })
-  .strict();
+const stageSpec = z.object({ duration, users, rate: z.number().positive().optional() }).strict();
 
 const thinkTime = z
   .union([duration, z.tuple([duration, duration])])
-  .transform((v) => (typeof v === 'number' ? ([v, v] as const) : ([Math.min(...v), Math.max(...v)] as const)));
+  .transform((v) =>
+    typeof v === 'number' ? ([v, v] as const) : ([Math.min(...v), Math.max(...v)] as const),
+  );
 
 export const scenarioSchema = z
   .object({
@@ -87,7 +90,10 @@ export const scenarioSchema = z
     ramp: z
       .object({ from: users, step: z.number().int(), every: duration, to: users })
       .strict()
-      .refine((r) => r.step !== 0 && Math.sign(r.to - r.from) === Math.sign(r.step), 'step must move from toward to')
+      .refine(
+        (r) => r.step !== 0 && Math.sign(r.to - r.from) === Math.sign(r.step),
+        'step must move from toward to',
+      )
       .optional(),
   })
   .strict()
@@ -122,13 +128,25 @@ export function validateScenario(data: unknown, source = 'scenario'): Scenario {
   const r = scenarioSchema.safeParse(data);
   if (!r.success) {
     const issue = r.error.issues[0];
-    const where = issue.path.length > 0 ? `${issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '')}: ` : '';
+    const where =
+      issue.path.length > 0
+        ? `${issue.path
+            .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+            .join('')
+            .replace(/^\./, '')}: `
+        : '';
     throw new UserError(`${source}: ${where}${issue.message}`);
   }
   const s = r.data;
   // surface unknown {{variables}} now rather than mid-run
   for (const [i, e] of s.endpoints.entries()) {
-    for (const text of [e.url, e.path, e.body, e.json === undefined ? undefined : JSON.stringify(e.json), ...Object.values(e.headers ?? {})]) {
+    for (const text of [
+      e.url,
+      e.path,
+      e.body,
+      e.json === undefined ? undefined : JSON.stringify(e.json),
+      ...Object.values(e.headers ?? {}),
+    ]) {
       if (text === undefined) continue;
       try {
         compileTemplate(text);
@@ -137,7 +155,12 @@ export function validateScenario(data: unknown, source = 'scenario'): Scenario {
       }
     }
   }
-  if (s.stages === undefined && s.ramp === undefined && s.duration === undefined && s.requests === undefined) {
+  if (
+    s.stages === undefined &&
+    s.ramp === undefined &&
+    s.duration === undefined &&
+    s.requests === undefined
+  ) {
     throw new UserError(`${source}: say how long to run: stages, ramp, duration or requests`);
   }
   return s;
@@ -148,7 +171,9 @@ export function loadScenarioFile(file: string): Scenario {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new UserError(`cannot read scenario file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UserError(
+      `cannot read scenario file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   return parseScenario(text, path.basename(file));
 }
@@ -161,7 +186,8 @@ export function scenarioEndpoints(s: Scenario, resolve: (url: string) => string 
     let body = e.body;
     if (e.json !== undefined) {
       body = JSON.stringify(e.json);
-      if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
+      if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
+        headers['Content-Type'] = 'application/json';
     }
     return { url: resolve(url), method: e.method.toUpperCase(), weight: e.weight, headers, body };
   });
@@ -169,11 +195,13 @@ export function scenarioEndpoints(s: Scenario, resolve: (url: string) => string 
 
 /** the stages the scenario describes; one open-ended stage when only a request budget is given */
 export function scenarioStages(s: Scenario): Stage[] {
-  if (s.stages) return s.stages.map((st) => ({ durationMs: st.duration, users: st.users, rate: st.rate ?? s.rate }));
+  if (s.stages)
+    return s.stages.map((st) => ({ durationMs: st.duration, users: st.users, rate: st.rate ?? s.rate }));
   if (s.ramp) {
     const { from, step, every, to } = s.ramp;
     const out: Stage[] = [];
-    for (let u = from; step > 0 ? u <= to : u >= to; u += step) out.push({ durationMs: every, users: u, rate: s.rate });
+    for (let u = from; step > 0 ? u <= to : u >= to; u += step)
+      out.push({ durationMs: every, users: u, rate: s.rate });
     if (out[out.length - 1].users !== to) out.push({ durationMs: every, users: to, rate: s.rate });
     return out;
   }
@@ -191,7 +219,11 @@ export interface ScenarioRunOptions {
 }
 
 /** run a whole scenario, stage after stage, on the same connections */
-export function runScenario(s: Scenario, recorder: LoadRecorder, opts: ScenarioRunOptions = {}): Promise<void> {
+export function runScenario(
+  s: Scenario,
+  recorder: LoadRecorder,
+  opts: ScenarioRunOptions = {},
+): Promise<void> {
   const stages = scenarioStages(s);
   const totalMs = stages.reduce((a, st) => a + st.durationMs, 0);
   const run = new LoadRun(

@@ -2,8 +2,9 @@
 // not see its children die before it is told to stop itself… and the group too when we
 // spawned it detached), a grace period, then SIGKILL for what is left. Members are
 // identified by pid + start time, so a pid reused meanwhile is never signalled.
-import { psTreeSnapshot } from './psfallback';
+
 import { descendants, hasProcfs, isAlive, readStat } from './procfs';
+import { psTreeSnapshot } from './psfallback';
 
 export interface KillTreeOptions {
   /** ms between SIGTERM and SIGKILL (default 3000) */

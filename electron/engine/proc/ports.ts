@@ -3,8 +3,8 @@
 // a gunicorn master and each of its workers all show the port.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
-import { listeningPortsByPid, psTreeSnapshot } from './psfallback';
 import { allPids, descendants, hasProcfs } from './procfs';
+import { listeningPortsByPid, psTreeSnapshot } from './psfallback';
 
 export interface ListenRow {
   inode: number;
@@ -38,6 +38,8 @@ export function parseNetTcp(text: string, v6: boolean): ListenRow[] {
   const out: ListenRow[] = [];
   const lines = text.split('\n');
   for (let i = 1; i < lines.length; i++) {
+    // Under load the table holds thousands of TIME_WAIT rows: skip them before splitting.
+    if (!lines[i].includes(' 0A ')) continue;
     const f = lines[i].trim().split(/\s+/);
     if (f.length < 10 || f[3] !== '0A') continue;
     const [addrHex, portHex] = f[1].split(':');

@@ -152,6 +152,19 @@ export function readRssPpid(path: string, out: Float64Array): boolean {
   return true;
 }
 
+/** Bytes of a `Key:   N kB` line starting at i, or -1 when the line has another key. */
+function kbAfter(buf: Buffer, len: number, i: number, key: string): number {
+  for (let j = 0; j < key.length; j++) if (buf[i + j] !== key.charCodeAt(j)) return -1;
+  let p = i + key.length;
+  while (p < len && buf[p] === SPACE) p++;
+  let n = 0;
+  while (p < len && buf[p] >= 48 && buf[p] <= 57) {
+    n = n * 10 + (buf[p] - 48);
+    p++;
+  }
+  return n * 1024;
+}
+
 /** Parses /proc/<pid>/smaps_rollup (or a full smaps: the same keys, summed). */
 export function parseSmaps(buf: Buffer, len: number): SmapsRollup {
   // smaps_rollup has each key once; a full smaps has one per mapping, so sum every line.
@@ -162,19 +175,16 @@ export function parseSmaps(buf: Buffer, len: number): SmapsRollup {
   while (i < len) {
     const c = buf[i];
     if (c === 80 /* P */ || c === 82 /* R */) {
-      const v = (key: string): number => {
-        for (let j = 0; j < key.length; j++) if (buf[i + j] !== key.charCodeAt(j)) return -1;
-        let p = i + key.length;
-        while (p < len && buf[p] === SPACE) p++;
-        let n = 0;
-        while (p < len && buf[p] >= 48 && buf[p] <= 57) n = n * 10 + (buf[p++] - 48);
-        return n * 1024;
-      };
-      let x = v('Pss:');
+      const x = kbAfter(buf, len, i, 'Pss:');
       if (x >= 0) pss += x;
-      else if ((x = v('Rss:')) >= 0) rss += x;
-      else if ((x = v('Private_Clean:')) >= 0) priv += x;
-      else if ((x = v('Private_Dirty:')) >= 0) priv += x;
+      else {
+        const r = kbAfter(buf, len, i, 'Rss:');
+        if (r >= 0) rss += r;
+        else
+          priv +=
+            Math.max(0, kbAfter(buf, len, i, 'Private_Clean:')) +
+            Math.max(0, kbAfter(buf, len, i, 'Private_Dirty:'));
+      }
     }
     while (i < len && buf[i] !== NL) i++;
     i++;

@@ -5,8 +5,8 @@
 import type { ProcessEntry } from '../../../shared/api';
 import type { Runtime } from '../../../shared/result';
 import { listeningSockets, socketInodes } from './ports';
-import { listeningPortsByPid, psTable } from './psfallback';
 import { allPids, hasProcfs, readCmdline, readSmapsRollup, readStatus, startTimeMs } from './procfs';
+import { listeningPortsByPid, psTable } from './psfallback';
 import { detectRuntime, runtimeOfArgv } from './runtime';
 
 interface Row {
@@ -156,12 +156,16 @@ export function formatProcessTable(entries: ProcessEntry[], width = 120): string
     const cmd = c[6].length > room ? `${c[6].slice(0, room - 1)}…` : c[6];
     return `${fixed}  ${cmd}`.trimEnd();
   };
-  if (cells.length === 0) return 'no server-like processes found (nothing listening on a TCP port that we may inspect)\n';
+  if (cells.length === 0)
+    return 'no server-like processes found (nothing listening on a TCP port that we may inspect)\n';
   return `${[line(header), ...cells.map(line)].join('\n')}\n`;
 }
 
 /** `leakhound ps [--json]`; returns the exit code. */
-export async function psCli(opts: { json: boolean }, out: { write(s: string): unknown } = process.stdout): Promise<number> {
+export async function psCli(
+  opts: { json: boolean },
+  out: { write(s: string): unknown } = process.stdout,
+): Promise<number> {
   const entries = await listProcesses();
   if (opts.json) out.write(`${JSON.stringify(entries, null, 2)}\n`);
   else out.write(formatProcessTable(entries, (process.stdout as { columns?: number }).columns ?? 120));

@@ -17,11 +17,16 @@ export interface PsRow {
 
 function run(cmd: string, args: string[], timeoutMs = 10_000): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, windowsHide: true }, (err, stdout) => {
-      // lsof exits 1 when nothing matches; its output is still valid.
-      if (err && !stdout) reject(new Error(`${cmd} failed: ${err.message.split('\n')[0]}`));
-      else resolve(stdout);
-    });
+    execFile(
+      cmd,
+      args,
+      { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, windowsHide: true },
+      (err, stdout) => {
+        // lsof exits 1 when nothing matches; its output is still valid.
+        if (err && !stdout) reject(new Error(`${cmd} failed: ${err.message.split('\n')[0]}`));
+        else resolve(stdout);
+      },
+    );
   });
 }
 
@@ -74,7 +79,9 @@ const WINDOWS_PS =
 
 export async function psTable(): Promise<PsRow[]> {
   if (process.platform === 'win32') {
-    return parseWindowsOutput(await run('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', WINDOWS_PS]));
+    return parseWindowsOutput(
+      await run('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', WINDOWS_PS]),
+    );
   }
   return parsePsOutput(await run('ps', ['-A', '-o', 'pid=,ppid=,rss=,etime=,args=']));
 }

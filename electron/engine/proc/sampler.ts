@@ -6,7 +6,6 @@
 import { EventEmitter } from 'node:events';
 import type { z } from 'zod';
 import type { ProcessSample, processInfoSchema } from '../../../shared/result';
-import { psTreeSnapshot } from './psfallback';
 import {
   childrenOf,
   hasProcfs,
@@ -16,6 +15,7 @@ import {
   readSmapsRollupAsync,
   readStat,
 } from './procfs';
+import { psTreeSnapshot } from './psfallback';
 
 export type ProcessInfo = z.infer<typeof processInfoSchema>;
 
@@ -124,6 +124,14 @@ export class TreeSampler extends EventEmitter {
     if (this.pssTimer) clearInterval(this.pssTimer);
     this.rssTimer = null;
     this.pssTimer = null;
+  }
+
+  override on(event: 'sample', listener: (s: TreeSample) => void): this;
+  override on(event: 'exit', listener: (e: { pid: number; t: number }) => void): this;
+  override on(event: 'warning', listener: (message: string) => void): this;
+  // biome-ignore lint/suspicious/noExplicitAny: EventEmitter's own catch-all signature
+  override on(event: string | symbol, listener: (...args: any[]) => void): this {
+    return super.on(event, listener);
   }
 
   get isRunning(): boolean {
@@ -242,6 +250,8 @@ export class TreeSampler extends EventEmitter {
     }
     tr.ppid = ppid;
     tr.rssBytes = rss;
+    // Only a zombie (exited, not yet reaped) has no resident pages: its PSS is gone too.
+    if (rss === 0 && this.backend === 'procfs') tr.lastPssBytes = 0;
     if (rss > tr.peakRssBytes) tr.peakRssBytes = rss;
     tr.lastSeenMs = t;
     tr.seenTick = tick;
@@ -357,12 +367,4 @@ function info(p: Tracked): ProcessInfo {
     peakRssBytes: p.peakRssBytes,
     lastPssBytes: p.lastPssBytes,
   };
-}
-
-export interface TreeSampler {
-  on(event: 'sample', listener: (s: TreeSample) => void): this;
-  on(event: 'exit', listener: (e: { pid: number; t: number }) => void): this;
-  on(event: 'warning', listener: (message: string) => void): this;
-  // biome-ignore lint/suspicious/noExplicitAny: EventEmitter's own catch-all overload
-  on(event: string | symbol, listener: (...args: any[]) => void): this;
 }

@@ -38,16 +38,12 @@ function privateDir(dir: string): string {
 }
 
 /**
- * Environment that loads the agent into every Python process of a spawned target.
- * The agent files are copied into `<runDir>/python-agent/` (readable by Python even when
- * leakhound itself runs from an asar archive); sockets go to a 0700 dir below it, or to a
- * private temp dir named after the run folder when its path is too long for a Unix socket.
- * Idempotent: calling it again for the same run gives the same socketDir.
+ * Copies the agent into `<runDir>/python-agent/` (readable by Python even when leakhound
+ * itself runs from an asar archive) and makes the 0700 socket dir: below it, or a private
+ * temp dir named after the run folder when that path is too long for a Unix socket.
+ * Idempotent: the same run gives the same dirs.
  */
-export function pythonAgentEnv(
-  runDir: string,
-  baseEnv: NodeJS.ProcessEnv = process.env,
-): { env: Record<string, string>; socketDir: string } {
+export function preparePythonAgent(runDir: string): { agentDir: string; socketDir: string } {
   const agentDir = privateDir(join(resolve(runDir), 'python-agent'));
   const src = agentSourceDir();
   for (const f of AGENT_FILES) copyFileSync(join(src, f), join(agentDir, f));
@@ -56,6 +52,15 @@ export function pythonAgentEnv(
   const socketDir = privateDir(
     nested.length <= MAX_SOCKET_DIR ? nested : join(tmpdir(), `leakhound-py-${hash}`),
   );
+  return { agentDir, socketDir };
+}
+
+/** Environment that loads the agent into every Python process of a spawned target (no change to the app). */
+export function pythonAgentEnv(
+  runDir: string,
+  baseEnv: NodeJS.ProcessEnv = process.env,
+): { env: Record<string, string>; socketDir: string } {
+  const { agentDir, socketDir } = preparePythonAgent(runDir);
   const prev = baseEnv.PYTHONPATH;
   return {
     env: {
@@ -64,6 +69,21 @@ export function pythonAgentEnv(
     },
     socketDir,
   };
+}
+
+/**
+ * Python source that starts the agent inside a process that is already running (for attach:
+ * run it in the master and in each worker; workers forked later get theirs from the master's
+ * fork hook). Paths go in as JSON literals, which Python reads as string literals.
+ */
+export function agentBootstrapCode(agentDir: string, socketDir: string): string {
+  return [
+    'import sys',
+    `_p = ${JSON.stringify(agentDir)}`,
+    'if _p not in sys.path: sys.path.insert(0, _p)',
+    'import leakhound_agent',
+    `leakhound_agent.start(${JSON.stringify(socketDir)})`,
+  ].join('\n');
 }
 
 export class AgentError extends Error {

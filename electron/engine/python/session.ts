@@ -7,7 +7,7 @@ import { AgentError, agentRequest, SOCKET_RE, socketName } from './agent-client'
 import type { PyCapture, PyCensus, PyCheckpoint, PyProcessInfo, PyTracemalloc } from './types';
 
 // One import for the orchestrator.
-export { agentRequest, pythonAgentEnv } from './agent-client';
+export { agentBootstrapCode, agentRequest, preparePythonAgent, pythonAgentEnv } from './agent-client';
 export { detectPythonRuntime } from './detect';
 export { comparePythonCaptures, pythonSuspects } from './suspects';
 export type { PyCapture, PyCensus, PyCheckpoint, PyProcessInfo } from './types';
@@ -236,6 +236,26 @@ export class PythonAgentSession {
       await this.reap(pid, e);
       return [];
     }
+  }
+
+  /**
+   * Stops the agents themselves (attach: leave nothing open in a process we did not start):
+   * each closes and removes its socket. Returns the pids that confirmed.
+   */
+  async shutdownAgents(): Promise<number[]> {
+    const pids = await this.socketPids();
+    const done: number[] = [];
+    await Promise.all(
+      pids.map(async (pid) => {
+        try {
+          await agentRequest(this.path(pid), 'shutdown', {}, this.timeouts.checkpointMs);
+          done.push(pid);
+        } catch (e) {
+          await this.reap(pid, e);
+        }
+      }),
+    );
+    return done.sort((a, b) => a - b);
   }
 
   /** Closes any tracemalloc window still open. Idempotent; leaves the target running. */

@@ -13,6 +13,17 @@ export interface ReportHtmlOptions {
   /** print heap string contents (the report then says so on its first page) */
   revealStrings?: boolean;
   paper?: Paper;
+  /**
+   * Page numbers from CSS margin boxes, for an HTML file someone prints from a browser. Leave
+   * off when printing with a PDF footer template (renderReport, the desktop export), or
+   * Chromium prints both.
+   */
+  cssPageNumbers?: boolean;
+}
+
+/** The footer's left side, shared by the CSS margin boxes and the PDF footer template. */
+export function footerText(r: Result): string {
+  return `leakhound · run ${r.id} · ${r.verdict.kind}`;
 }
 
 /** Section ids in print order; tests and the UI's table of contents rely on them. */
@@ -106,7 +117,7 @@ export function buildReportHtml(result: Result, opts: ReportHtmlOptions = {}): s
 <meta name="generator" content="leakhound ${esc(r.leakhoundVersion)}">
 <meta name="color-scheme" content="light">
 <title>${esc(reportTitle({ ...r, target: { ...r.target, command: red.text(r.target.command) } }))}</title>
-<style>${reportCss(paper)}</style>
+<style>${reportCss(paper, opts.cssPageNumbers ? { footerLeft: footerText(r) } : undefined)}</style>
 </head>
 <body>
 <main>
@@ -125,7 +136,11 @@ ${warnings}
 <figure>${chart}<figcaption>${chartCaption}</figcaption></figure>
 ${
   heapChart
-    ? `<figure class="heap">${heapChart}<figcaption>The runtime heap alone, zoomed in: this axis does not start at zero, so a slow leak that is small next to the process total shows here as a rising line.</figcaption></figure>`
+    ? `<figure class="heap">${heapChart}<figcaption>The runtime heap alone, zoomed in: this axis does not start at zero, so a slow leak that is small next to the process total shows here as a rising line.${
+        r.target.runtime === 'node'
+          ? ' For Node the squares include external (Buffer) memory, so they can sit above the heap line.'
+          : ''
+      }</figcaption></figure>`
     : ''
 }
 </section>

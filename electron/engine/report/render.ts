@@ -3,8 +3,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import { dirname, join, resolve } from 'node:path';
 import { type Result, resultSchema } from '../../../shared/result';
 import { UserError } from '../errors';
-import { buildReportHtml } from './html';
-import { htmlToPdf } from './pdf';
+import { buildReportHtml, footerText } from './html';
+import { findChromium, htmlToPdf } from './pdf';
 import type { Paper } from './styles';
 
 export interface RenderReportOptions {
@@ -61,23 +61,28 @@ export async function renderReport(
   opts: RenderReportOptions = {},
 ): Promise<{ html?: string; pdf?: string }> {
   const result = readResult(runDir);
+  // Find the browser before writing anything, so a missing one fails the command cleanly.
+  const chromium = opts.pdf ? (opts.chromium ?? findChromium()) : undefined;
   const paper: Paper = opts.paper ?? 'A4';
-  const html = buildReportHtml(result, { revealStrings: opts.revealStrings, paper });
+  const build = (cssPageNumbers: boolean) =>
+    buildReportHtml(result, { revealStrings: opts.revealStrings, paper, cssPageNumbers });
   const out: { html?: string; pdf?: string } = {};
   // A report with heap contents is as sensitive as the snapshots: owner-only, like the run folder.
   const secretMode = opts.revealStrings ? 0o600 : undefined;
   const htmlFile = opts.html ?? (opts.pdf ? undefined : join(runDir, 'report.html'));
   if (htmlFile) {
+    // The HTML file numbers its own pages when printed from a browser.
     out.html = prepare(htmlFile);
-    writeFileSync(out.html, html, { mode: secretMode });
+    writeFileSync(out.html, build(true), { mode: secretMode });
     if (secretMode) chmodSync(out.html, secretMode);
   }
   if (opts.pdf) {
+    // The PDF gets its page numbers from the footer template instead (Chromium would print both).
     out.pdf = prepare(opts.pdf);
-    await htmlToPdf(html, out.pdf, {
+    await htmlToPdf(build(false), out.pdf, {
       paper,
-      executablePath: opts.chromium,
-      footer: `leakhound · run ${result.id} · ${result.verdict.kind}`,
+      executablePath: chromium,
+      footer: footerText(result),
     });
     if (secretMode) chmodSync(out.pdf, secretMode);
   }

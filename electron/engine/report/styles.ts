@@ -7,11 +7,30 @@ export type Paper = 'A4' | 'Letter';
 /** Page margins shared by the CSS and the PDF renderer (footer template lives in the bottom one). */
 export const PAGE_MARGIN = { top: '15mm', right: '14mm', bottom: '17mm', left: '14mm' } as const;
 
-export function reportCss(paper: Paper): string {
+/** A CSS string literal; `<` is escaped too, since the CSS sits inside a <style> element. */
+function cssString(s: string): string {
+  return `"${s.replace(/[\\"]/g, '\\$&').replace(/[<>\n\r]/g, (c) => `\\${c.charCodeAt(0).toString(16)} `)}"`;
+}
+
+/**
+ * Page-number margin boxes for an HTML file printed from a browser. Off when the PDF renderer
+ * adds its own footer template (Chromium would print both).
+ */
+function marginBoxes(footerLeft: string): string {
+  const font =
+    'font-family: "Liberation Sans", "DejaVu Sans", Arial, sans-serif; font-size: 7.5pt; color: #4b5563;';
+  return `
+  @bottom-left { content: ${cssString(footerLeft)}; ${font} }
+  @bottom-right { content: "Page " counter(page) " of " counter(pages); ${font} }`;
+}
+
+export function reportCss(paper: Paper, pageNumbers?: { footerLeft: string }): string {
   return `
 @page {
   size: ${paper === 'Letter' ? 'Letter' : 'A4'};
-  margin: ${PAGE_MARGIN.top} ${PAGE_MARGIN.right} ${PAGE_MARGIN.bottom} ${PAGE_MARGIN.left};
+  margin: ${PAGE_MARGIN.top} ${PAGE_MARGIN.right} ${PAGE_MARGIN.bottom} ${PAGE_MARGIN.left};${
+    pageNumbers ? marginBoxes(pageNumbers.footerLeft) : ''
+  }
 }
 :root { color-scheme: light; }
 * { box-sizing: border-box; }

@@ -6,8 +6,8 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
 import path from 'node:path';
+import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { type ApiHandler, createApiHandler, NotFoundError } from '../api/handler';
 import { UserError } from '../errors';
@@ -115,7 +115,9 @@ function errorStatus(e: unknown): number {
 
 export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   if (opts.host && opts.host !== '127.0.0.1')
-    throw new UserError('leakhound serve listens on 127.0.0.1 only; use an SSH tunnel to reach it from elsewhere');
+    throw new UserError(
+      'leakhound serve listens on 127.0.0.1 only; use an SSH tunnel to reach it from elsewhere',
+    );
   const handler: ApiHandler = createApiHandler({ dataDir: opts.dataDir });
   const token = randomBytes(32).toString('base64url');
   const staticDir = opts.staticDir ?? findRendererDir();
@@ -134,7 +136,8 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
       if (m) {
         const id = m[1] ? decodeURIComponent(m[1]) : undefined;
         if (!id && method === 'GET') return sendJson(res, 200, await handler.call('runs.list', {}));
-        if (!id && method === 'POST') return sendJson(res, 201, await handler.call('runs.start', await readJson(req)));
+        if (!id && method === 'POST')
+          return sendJson(res, 201, await handler.call('runs.start', await readJson(req)));
         if (id && method === 'GET') return sendJson(res, 200, await handler.call('runs.get', { id }));
         if (id && method === 'DELETE') return sendJson(res, 200, await handler.call('runs.delete', { id }));
         throw new HttpError(405, `${method} is not allowed on ${p}`);
@@ -178,7 +181,8 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (!hostOk(req.headers, port)) return sendText(res, 403, 'leakhound: wrong Host header (use 127.0.0.1)');
-    if (!originOk(req.headers, port)) return sendText(res, 403, 'leakhound: requests from other origins are refused');
+    if (!originOk(req.headers, port))
+      return sendText(res, 403, 'leakhound: requests from other origins are refused');
     const q = url.searchParams.get('token');
     if (q !== null && (req.method === 'GET' || req.method === 'HEAD')) {
       if (!sameToken(q, token)) return sendText(res, 401, UNAUTHORIZED_PAGE, true);
@@ -194,7 +198,9 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     }
     if (!sameToken(presentedToken(req.headers, port), token)) {
       if (url.pathname.startsWith('/api/'))
-        return sendJson(res, 401, { error: 'missing or wrong token: use the URL printed by leakhound serve' });
+        return sendJson(res, 401, {
+          error: 'missing or wrong token: use the URL printed by leakhound serve',
+        });
       return sendText(res, 401, UNAUTHORIZED_PAGE, true);
     }
     route(req, res, url).catch((e: unknown) => {
@@ -248,7 +254,9 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     server.once('error', (e: NodeJS.ErrnoException) =>
       reject(
         e.code === 'EADDRINUSE'
-          ? new UserError(`port ${opts.port} is in use on 127.0.0.1; pick another with --port or use --port 0`)
+          ? new UserError(
+              `port ${opts.port} is in use on 127.0.0.1; pick another with --port or use --port 0`,
+            )
           : e,
       ),
     );
@@ -298,11 +306,19 @@ export const SERVE_USAGE = `usage: leakhound serve [--port P] [--open] [--data-d
 Serves the leakhound UI and API on http://127.0.0.1:P/ (P = a free port by default).
 Open the printed URL: it carries the access token. Ctrl+C stops it.`;
 
-export function parseServeArgs(argv: string[]): { port: number; open: boolean; dataDir: string; help: boolean } {
+export function parseServeArgs(argv: string[]): {
+  port: number;
+  open: boolean;
+  dataDir: string;
+  help: boolean;
+} {
   const out = { port: 0, open: false, dataDir: defaultDataDir(), help: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const [flag, inline] =
+      a.startsWith('--') && a.includes('=')
+        ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]
+        : [a, undefined];
     const value = () => {
       const v = inline ?? argv[++i];
       if (v === undefined) throw new UserError(`${flag} needs a value; see leakhound serve --help`);
@@ -311,13 +327,17 @@ export function parseServeArgs(argv: string[]): { port: number; open: boolean; d
     if (flag === '--port' || flag === '-p') {
       const v = value();
       const n = Number(v);
-      if (!/^\d+$/.test(v) || n > 65535) throw new UserError(`--port must be a port number 0–65535, got "${v}"`);
+      if (!/^\d+$/.test(v) || n > 65535)
+        throw new UserError(`--port must be a port number 0–65535, got "${v}"`);
       out.port = n;
     } else if (flag === '--open') out.open = true;
     else if (flag === '--data-dir') out.dataDir = path.resolve(value());
     else if (flag === '--help' || flag === '-h') out.help = true;
     else if (flag === '--host') {
-      if (value() !== '127.0.0.1') throw new UserError('leakhound serve listens on 127.0.0.1 only; use an SSH tunnel to reach it from elsewhere');
+      if (value() !== '127.0.0.1')
+        throw new UserError(
+          'leakhound serve listens on 127.0.0.1 only; use an SSH tunnel to reach it from elsewhere',
+        );
     } else throw new UserError(`unknown option ${a} for serve; see leakhound serve --help`);
   }
   return out;
@@ -346,4 +366,9 @@ export async function serveMain(argv: string[]): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+}
+
+// `node server.js --bench-serve DIR`: serve alone in a process (the UI benchmark uses it).
+if (require.main === module && process.argv[2] === '--bench-serve') {
+  serveMain(['--data-dir', process.argv[3] ?? defaultDataDir()]).then((code) => process.exit(code));
 }

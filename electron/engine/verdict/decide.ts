@@ -71,18 +71,26 @@ export interface DecideInput {
   /** the runtime heap figure is known (Node inspector, Python agent) */
   heapKnown: boolean;
   heapLabel: string;
+  /** x axis: requests served (default), or seconds when no load was sent (--load none) */
+  unit?: 'request' | 'second';
   thresholds?: VerdictThresholds;
 }
 
 export function decideVerdict(input: DecideInput): Verdict {
   const t = input.thresholds ?? DEFAULT_THRESHOLDS;
-  const cps = input.checkpoints;
+  const unit = input.unit ?? 'request';
+  // Without load the x axis is time: checkpoints are re-read as "requests" = seconds.
+  const cps =
+    unit === 'second' ? input.checkpoints.map((c) => ({ ...c, requests: c.t / 1000 })) : input.checkpoints;
+  const per = unit === 'second' ? 'per second' : 'per request';
+  const over = (n: number) => (unit === 'second' ? `${Math.round(n)} s` : `${n} requests`);
   if (cps.length < 4) {
     return {
       kind: 'inconclusive',
       bytesPerRequest: 0,
       ci95: [0, 0],
       basis: 'none',
+      unit,
       reason: `Only ${cps.length} post-GC measurement(s) were taken after warm-up; at least 4 are needed. Run longer (more --requests or a longer --duration).`,
     };
   }
@@ -113,6 +121,7 @@ export function decideVerdict(input: DecideInput): Verdict {
       bytesPerRequest: 0,
       ci95: [0, 0],
       basis: 'none',
+      unit,
       reason: 'No memory figures could be read from the target.',
     };
   }
@@ -123,9 +132,9 @@ export function decideVerdict(input: DecideInput): Verdict {
   const pssExtra = pss ? { pssBytesPerRequest: pss.fit.slope, pssCi95: pss.fit.ci95 } : {};
   const top = input.suspects[0];
   const suspectLine = top
-    ? ` The top suspect is ${top.name}: ${top.countDelta} new objects kept alive (${top.countPerRequest.toFixed(2)} per request), ${fmtBytes(top.retainedSizeDelta)} retained, held by ${top.retainerPath.join(' → ')}.`
+    ? ` The top suspect is ${top.name}: ${top.countDelta} new objects kept alive (${top.countPerRequest.toFixed(2)} ${per}), ${fmtBytes(top.retainedSizeDelta)} retained, held by ${top.retainerPath.join(' → ')}.`
     : '';
-  const growth = `${label} grew by ${fmtBytes(perReq * main.span)} over ${requests} requests, ${perReq.toFixed(1)} B per request (95% interval ${ci[0].toFixed(1)} to ${ci[1].toFixed(1)})`;
+  const growth = `${label} grew by ${fmtBytes(perReq * main.span)} over ${over(requests)}, ${perReq.toFixed(1)} B ${per} (95% interval ${ci[0].toFixed(1)} to ${ci[1].toFixed(1)})`;
 
   if (main.significant && main.sustained) {
     return {
@@ -133,6 +142,7 @@ export function decideVerdict(input: DecideInput): Verdict {
       bytesPerRequest: perReq,
       ci95: ci,
       basis,
+      unit,
       plateau: false,
       offHeapGrowth: false,
       ...pssExtra,
@@ -145,23 +155,29 @@ export function decideVerdict(input: DecideInput): Verdict {
       bytesPerRequest: main.late?.slope ?? perReq,
       ci95: main.late ? [main.late.ci95[0], main.late.ci95[1]] : ci,
       basis,
+      unit,
       plateau: true,
       offHeapGrowth: false,
       ...pssExtra,
-      reason: `No leak: ${label} grew early in the run, then levelled off (${(main.late?.slope ?? 0).toFixed(1)} B per request in the second half): a cache or lazy initialisation that filled up, not memory that grows without bound.`,
+      reason: `No leak: ${label} grew early in the run, then levelled off (${(main.late?.slope ?? 0).toFixed(1)} B ${per} in the second half): a cache or lazy initialisation that filled up, not memory that grows without bound.`,
     };
   }
   // The heap is flat. Does the process still grow?
-  if (heap && pss?.significant && pss.sustained) {
+  // Process memory is noisier than a post-GC heap (allocator arenas, V8 reserving pages
+  // under heavy churn), so off-heap growth must also be large: ≥ 4 MiB and ≥ 5% of PSS.
+  const firstPss = pssPoints[0]?.pssBytes ?? 0;
+  const offHeapMin = Math.max(4 * 1024 * 1024, 0.05 * firstPss);
+  if (heap && pss?.significant && pss.sustained && pss.fit.slope * pss.span >= offHeapMin) {
     return {
       kind: 'inconclusive',
       bytesPerRequest: perReq,
       ci95: ci,
       basis,
+      unit,
       plateau: false,
       offHeapGrowth: true,
       ...pssExtra,
-      reason: `${cap(label)} stayed flat (${perReq.toFixed(1)} B per request), but process memory (PSS) grew ${pss.fit.slope.toFixed(1)} B per request and kept growing: memory outside the runtime heap (native allocations, buffers held by native code, or allocator fragmentation). A heap snapshot cannot show it; look at native modules and allocator settings.`,
+      reason: `${cap(label)} stayed flat (${perReq.toFixed(1)} B ${per}), but process memory (PSS) grew ${pss.fit.slope.toFixed(1)} B ${per} and kept growing: memory outside the runtime heap (native allocations, buffers held by native code, or allocator fragmentation). A heap snapshot cannot show it; look at native modules and allocator settings.`,
     };
   }
   const upper = ci[1];
@@ -171,6 +187,7 @@ export function decideVerdict(input: DecideInput): Verdict {
       bytesPerRequest: perReq,
       ci95: ci,
       basis,
+      unit,
       plateau: false,
       offHeapGrowth: false,
       ...pssExtra,
@@ -182,6 +199,7 @@ export function decideVerdict(input: DecideInput): Verdict {
     bytesPerRequest: perReq,
     ci95: ci,
     basis,
+    unit,
     plateau: false,
     offHeapGrowth: false,
     ...pssExtra,

@@ -26,7 +26,13 @@ export interface ChartProps {
   testId?: string;
 }
 
-const cssVar = (name: string) => getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
+// Tick steps that are round in binary units (1 MiB, 2 MiB, 5 MiB …) rather than round in bytes.
+const BYTE_INCRS = [1, 1024, 1024 ** 2, 1024 ** 3, 1024 ** 4].flatMap((u) =>
+  [0.1, 0.2, 0.25, 0.5, 1, 2, 2.5, 5, 10, 20, 25, 50, 100, 200, 250, 500].map((m) => m * u),
+);
+
+const cssVar = (name: string) =>
+  getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
 
 const markerColor = (k: Marker['kind']) =>
   k === 'snapshot' ? cssVar('--accent') : k === 'restart' ? cssVar('--warn') : cssVar('--muted');
@@ -81,6 +87,7 @@ export function Chart({ title, xLabel, data, series, markers, points, height = 2
           grid,
           ticks: grid,
           size: 64,
+          incrs: BYTE_INCRS,
           font: '11px system-ui, sans-serif',
           values: (_u, vals) => fmtByteTicks(vals),
         },
@@ -121,7 +128,10 @@ export function Chart({ title, xLabel, data, series, markers, points, height = 2
                 ctx.font = `${10 * devicePixelRatio}px system-ui, sans-serif`;
                 const w = ctx.measureText(m.label).width;
                 // labels near the right edge go on the line's left so they stay readable
-                const lx = px + 4 * devicePixelRatio + w > left + width ? px - 4 * devicePixelRatio - w : px + 4 * devicePixelRatio;
+                const lx =
+                  px + 4 * devicePixelRatio + w > left + width
+                    ? px - 4 * devicePixelRatio - w
+                    : px + 4 * devicePixelRatio;
                 ctx.fillText(m.label, lx, top + 11 * devicePixelRatio);
               }
             }
@@ -154,6 +164,7 @@ export function Chart({ title, xLabel, data, series, markers, points, height = 2
     plot.current?.setData(data);
   }, [data]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the draw hook reads them from a ref; redraw when they change
   useEffect(() => {
     plot.current?.redraw(false, false);
   }, [markers, points]);

@@ -53,7 +53,7 @@ export function ProcessPicker({ value, onPick }: { value: string; onPick: (p: Pr
     {
       key: 'runtime',
       label: 'Runtime',
-      width: '70px',
+      width: '84px',
       render: (r) => <span className={`tag rt-${r.p.runtime}`}>{r.p.runtime}</span>,
     },
     { key: 'ports', label: 'Ports', width: '90px', render: (r) => r.p.ports.join(', ') || '–' },
@@ -93,7 +93,14 @@ export function ProcessPicker({ value, onPick }: { value: string; onPick: (p: Pr
         <span className="muted">{procs.data ? `${rows.length} of ${procs.data.length}` : ''}</span>
       </div>
       {procs.error ? (
-        <ErrorBox error={procs.error} action={<button onClick={procs.reload}>Try again</button>} />
+        <ErrorBox
+          error={procs.error}
+          action={
+            <button type="button" onClick={procs.reload}>
+              Try again
+            </button>
+          }
+        />
       ) : procs.loading && !procs.data ? (
         <Loading what="Listing processes…" />
       ) : rows.length === 0 ? (

@@ -18,7 +18,8 @@ interface Props {
   root: RetainerNode;
 }
 
-const isRoot = (n: RetainerNode) => n.distance <= 0 || /^\((GC roots|Global handles|Strong roots)\)/.test(n.name);
+const isRoot = (n: RetainerNode) =>
+  n.distance <= 0 || /^\((GC roots|Global handles|Strong roots)\)/.test(n.name);
 
 export function RetainerTree({ runId, snapshot, root }: Props) {
   const [levels, setLevels] = useState<Map<string, Level>>(new Map());
@@ -26,6 +27,7 @@ export function RetainerTree({ runId, snapshot, root }: Props) {
   const levelsRef = useRef(levels);
   levelsRef.current = levels;
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new root or snapshot starts a fresh tree
   useEffect(() => {
     setLevels(new Map());
     setOpen(new Set());
@@ -83,12 +85,13 @@ export function RetainerTree({ runId, snapshot, root }: Props) {
     const level = levels.get(key);
     const cyclic = key.split('/').slice(0, -1).includes(String(node.nodeId));
     return (
-      <li key={key} role="treeitem" aria-expanded={expanded} aria-level={depth + 1} aria-selected={false}>
+      <li key={key}>
         <div className={`rt-row${node.weak ? ' weak' : ''}`} style={{ paddingLeft: depth * 16 + 4 }}>
           <button
             type="button"
             className="rt-toggle"
             aria-label={expanded ? 'Collapse' : 'Expand retainers'}
+            aria-expanded={expanded}
             onClick={() => toggle(key, node.nodeId)}
             disabled={cyclic || (isRoot(node) && !isTop)}
           >
@@ -117,11 +120,13 @@ export function RetainerTree({ runId, snapshot, root }: Props) {
           </span>
         </div>
         {expanded ? (
-          <ul role="group">
+          <ul>
             {level?.loading ? <li className="muted rt-note">loading retainers…</li> : null}
             {level?.error ? <li className="rt-note error">{level.error}</li> : null}
             {level?.items?.length === 0 ? <li className="muted rt-note">no retainers (a root)</li> : null}
-            {level?.items?.map((r, i) => render(r, `${key}/${r.nodeId}${i > 0 ? `#${i}` : ''}`, depth + 1, false))}
+            {level?.items?.map((r, i) =>
+              render(r, `${key}/${r.nodeId}${i > 0 ? `#${i}` : ''}`, depth + 1, false),
+            )}
           </ul>
         ) : null}
       </li>
@@ -137,7 +142,7 @@ export function RetainerTree({ runId, snapshot, root }: Props) {
         </button>
         <span className="muted small">strings are shown as length + hash unless revealed</span>
       </div>
-      <ul role="tree" aria-label="Retainer tree" className="rt">
+      <ul aria-label="Retainer tree" className="rt">
         {render(root, String(root.nodeId), 0, true)}
       </ul>
     </div>

@@ -37,7 +37,8 @@ interface Props<T> {
 const OVERSCAN = 8;
 
 export function VirtualTable<T>(props: Props<T>) {
-  const { rows, columns, rowKey, selected, onSelect, onActivate, sort, onSort, label, testId, rowClass } = props;
+  const { rows, columns, rowKey, selected, onSelect, onActivate, sort, onSort, label, testId, rowClass } =
+    props;
   const rowHeight = props.rowHeight ?? 22;
   const body = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
@@ -65,7 +66,8 @@ export function VirtualTable<T>(props: Props<T>) {
     if (!el) return;
     const top = k * rowHeight;
     if (top < el.scrollTop) el.scrollTop = top;
-    else if (top + rowHeight > el.scrollTop + el.clientHeight) el.scrollTop = top + rowHeight - el.clientHeight;
+    else if (top + rowHeight > el.scrollTop + el.clientHeight)
+      el.scrollTop = top + rowHeight - el.clientHeight;
   };
 
   const onKey = (e: KeyboardEvent) => {
@@ -88,15 +90,19 @@ export function VirtualTable<T>(props: Props<T>) {
     }
   };
 
+  // ARIA grid on divs: a virtualised list positions rows absolutely, which <table> rows
+  // cannot do. Rows are not tab stops; the grid is, and arrow keys move the selection.
   const visible: ReactNode[] = [];
   for (let i = first; i < last; i++) {
     const row = rows[i];
     const key = rowKey(row);
     const isSel = key === selected;
     visible.push(
+      // biome-ignore lint/a11y/useSemanticElements: virtualised rows (see above)
       <div
         key={key}
         role="row"
+        tabIndex={-1}
         aria-rowindex={i + 2}
         aria-selected={isSel}
         className={`vt-row${isSel ? ' selected' : ''}${i % 2 ? ' odd' : ''} ${rowClass?.(row) ?? ''}`}
@@ -105,7 +111,13 @@ export function VirtualTable<T>(props: Props<T>) {
         onDoubleClick={() => onActivate?.(row)}
       >
         {columns.map((c) => (
-          <div key={c.key} role="gridcell" className={`vt-cell ${c.align === 'right' ? 'num' : ''}`}>
+          // biome-ignore lint/a11y/useSemanticElements: virtualised rows (see above)
+          <div
+            key={c.key}
+            role="gridcell"
+            tabIndex={-1}
+            className={`vt-cell ${c.align === 'right' ? 'num' : ''}`}
+          >
             {c.render(row)}
           </div>
         ))}
@@ -114,34 +126,43 @@ export function VirtualTable<T>(props: Props<T>) {
   }
 
   return (
-    <div className="vt" role="grid" aria-label={label} aria-rowcount={rows.length + 1} data-testid={testId}>
-      <div className="vt-head" role="row" style={{ gridTemplateColumns: template }}>
+    // biome-ignore lint/a11y/useSemanticElements: virtualised rows (see above)
+    <div
+      className="vt"
+      role="grid"
+      tabIndex={0}
+      aria-label={label}
+      aria-rowcount={rows.length + 1}
+      data-testid={testId}
+      onKeyDown={onKey}
+    >
+      {/* biome-ignore lint/a11y/useSemanticElements: virtualised rows (see above) */}
+      <div className="vt-head" role="row" tabIndex={-1} style={{ gridTemplateColumns: template }}>
         {columns.map((c) => {
           const active = sort?.key === c.key;
           return (
-            <button
-              type="button"
+            // biome-ignore lint/a11y/useSemanticElements: virtualised rows (see above)
+            <div
               key={c.key}
               role="columnheader"
+              tabIndex={-1}
               aria-sort={active ? (sort?.dir === 'asc' ? 'ascending' : 'descending') : 'none'}
-              className={`vt-th ${c.align === 'right' ? 'num' : ''}${active ? ' active' : ''}`}
-              title={c.title ?? `Sort by ${c.label}`}
-              onClick={() => onSort?.(c.key)}
+              className="vt-thc"
             >
-              {c.label}
-              {active ? <span className="sort-arrow">{sort?.dir === 'asc' ? '▲' : '▼'}</span> : null}
-            </button>
+              <button
+                type="button"
+                className={`vt-th ${c.align === 'right' ? 'num' : ''}${active ? ' active' : ''}`}
+                title={c.title ?? `Sort by ${c.label}`}
+                onClick={() => onSort?.(c.key)}
+              >
+                {c.label}
+                {active ? <span className="sort-arrow">{sort?.dir === 'asc' ? '▲' : '▼'}</span> : null}
+              </button>
+            </div>
           );
         })}
       </div>
-      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: the grid body is the keyboard target */}
-      <div
-        ref={body}
-        className="vt-body"
-        tabIndex={0}
-        onKeyDown={onKey}
-        onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
-      >
+      <div ref={body} className="vt-body" onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}>
         <div style={{ height: rows.length * rowHeight, position: 'relative' }}>{visible}</div>
       </div>
     </div>
@@ -149,7 +170,11 @@ export function VirtualTable<T>(props: Props<T>) {
 }
 
 /** Sort helper for the callers: stable, numbers and strings, nulls last. */
-export function sortRows<T>(rows: readonly T[], sort: SortState, value: (row: T, key: string) => unknown): T[] {
+export function sortRows<T>(
+  rows: readonly T[],
+  sort: SortState,
+  value: (row: T, key: string) => unknown,
+): T[] {
   const dir = sort.dir === 'asc' ? 1 : -1;
   return rows
     .map((r, i) => ({ r, i, v: value(r, sort.key) }))

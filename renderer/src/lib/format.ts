@@ -71,5 +71,7 @@ export function fmtByteTicks(vals: number[]): string[] {
   const unit = 1024 ** i;
   const step = finite.length > 1 ? Math.abs(finite[1] - finite[0]) / unit : 1;
   const digits = i === 0 || step >= 1 ? 0 : step >= 0.1 ? 1 : 2;
-  return vals.map((v) => (v == null || !Number.isFinite(v) ? '' : `${(v / unit).toFixed(digits)} ${UNITS[i]}`));
+  return vals.map((v) =>
+    v == null || !Number.isFinite(v) ? '' : `${(v / unit).toFixed(digits)} ${UNITS[i]}`,
+  );
 }

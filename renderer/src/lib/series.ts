@@ -21,7 +21,8 @@ export interface MemoryColumns {
   hasHeap: boolean;
 }
 
-const xOf = (s: { t: number; requests: number }, axis: XAxis) => (axis === 'requests' ? s.requests : s.t / 1000);
+const xOf = (s: { t: number; requests: number }, axis: XAxis) =>
+  axis === 'requests' ? s.requests : s.t / 1000;
 
 export function memoryColumns(samples: readonly Sample[], axis: XAxis, maxProcesses = 12): MemoryColumns {
   const n = samples.length;
@@ -53,7 +54,15 @@ export function memoryColumns(samples: readonly Sample[], axis: XAxis, maxProces
       perProcess[k].values[i] = p.pssBytes ?? p.rssBytes;
     }
   }
-  return { x, pssTotal, rssTotal, heapUsed, perProcess: perProcess.length > 1 ? perProcess : [], hasPss, hasHeap };
+  return {
+    x,
+    pssTotal,
+    rssTotal,
+    heapUsed,
+    perProcess: perProcess.length > 1 ? perProcess : [],
+    hasPss,
+    hasHeap,
+  };
 }
 
 /** Workers that appeared after the first sample (restarts) and processes that went away. */
@@ -71,7 +80,10 @@ export function processMarkers(samples: readonly Sample[], axis: XAxis): Marker[
   return out;
 }
 
-export function checkpointPoints(checkpoints: readonly Checkpoint[], axis: XAxis): { x: number; y: number }[] {
+export function checkpointPoints(
+  checkpoints: readonly Checkpoint[],
+  axis: XAxis,
+): { x: number; y: number }[] {
   const out: { x: number; y: number }[] = [];
   for (const c of checkpoints) if (c.heapBytes != null) out.push({ x: xOf(c, axis), y: c.heapBytes });
   return out;

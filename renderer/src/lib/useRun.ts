@@ -76,7 +76,8 @@ export function useRun(id: string): { state: RunState; error: Error | null; load
         s.samples = got.samples.concat(s.samples.filter((x) => x.t > lastT));
         const lastC = got.checkpoints.at(-1)?.t ?? -1;
         s.checkpoints = got.checkpoints.concat(s.checkpoints.filter((x) => x.t > lastC));
-        if (got.result) s.samples = got.result.samples.length >= s.samples.length ? got.result.samples : s.samples;
+        if (got.result)
+          s.samples = got.result.samples.length >= s.samples.length ? got.result.samples : s.samples;
         setLoading(false);
         bump();
       } catch (e) {

@@ -8,7 +8,10 @@ import { call } from '../lib/transport';
 import { useAsync } from '../lib/useAsync';
 
 export function Compare({ a, b }: { a: string; b: string }) {
-  const runs = useAsync(() => Promise.all([call('runs.get', { id: a }), call('runs.get', { id: b })]), [a, b]);
+  const runs = useAsync(
+    () => Promise.all([call('runs.get', { id: a }), call('runs.get', { id: b })]),
+    [a, b],
+  );
   if (runs.error) return <ErrorBox error={runs.error} action={<a href="#/runs">Back to runs</a>} />;
   if (runs.loading || !runs.data) return <Loading what="Loading both runs…" />;
   const [ra, rb] = runs.data;

@@ -10,7 +10,14 @@ import { call } from '../lib/transport';
 import { useAsync } from '../lib/useAsync';
 import type { RunState } from '../lib/useRun';
 
-const NUMERIC = new Set(['added', 'deleted', 'countDelta', 'perRequest', 'selfSizeDelta', 'retainedSizeDelta']);
+const NUMERIC = new Set([
+  'added',
+  'deleted',
+  'countDelta',
+  'perRequest',
+  'selfSizeDelta',
+  'retainedSizeDelta',
+]);
 
 const columns: Column<DiffRow>[] = [
   {
@@ -36,7 +43,13 @@ const columns: Column<DiffRow>[] = [
     title: 'count delta divided by the requests served between the two snapshots',
     render: (r) => fmtNum(r.perRequest, 3),
   },
-  { key: 'selfSizeDelta', label: 'Self Δ', width: '96px', align: 'right', render: (r) => fmtDeltaBytes(r.selfSizeDelta) },
+  {
+    key: 'selfSizeDelta',
+    label: 'Self Δ',
+    width: '96px',
+    align: 'right',
+    render: (r) => fmtDeltaBytes(r.selfSizeDelta),
+  },
   {
     key: 'retainedSizeDelta',
     label: 'Retained Δ',
@@ -47,13 +60,38 @@ const columns: Column<DiffRow>[] = [
 ];
 
 const instanceColumns: Column<RetainerNode>[] = [
-  { key: 'name', label: 'Object', width: 'minmax(120px, 1fr)', render: (r) => <span className="mono ellipsis">{r.name} <span className="muted">@{r.nodeId}</span></span> },
+  {
+    key: 'name',
+    label: 'Object',
+    width: 'minmax(120px, 1fr)',
+    render: (r) => (
+      <span className="mono ellipsis">
+        {r.name} <span className="muted">@{r.nodeId}</span>
+      </span>
+    ),
+  },
   { key: 'distance', label: 'Dist.', width: '50px', align: 'right', render: (r) => r.distance },
   { key: 'self', label: 'Self', width: '72px', align: 'right', render: (r) => fmtBytes(r.selfSize) },
-  { key: 'retained', label: 'Retained', width: '80px', align: 'right', render: (r) => fmtBytes(r.retainedSize) },
+  {
+    key: 'retained',
+    label: 'Retained',
+    width: '80px',
+    align: 'right',
+    render: (r) => fmtBytes(r.retainedSize),
+  },
 ];
 
-function Instances({ runId, snapshot, since, name }: { runId: string; snapshot: number; since: number; name: string }) {
+function Instances({
+  runId,
+  snapshot,
+  since,
+  name,
+}: {
+  runId: string;
+  snapshot: number;
+  since: number;
+  name: string;
+}) {
   const [onlyNew, setOnlyNew] = useState(true);
   const [limit, setLimit] = useState(100);
   const [selected, setSelected] = useState<RetainerNode | null>(null);
@@ -80,14 +118,18 @@ function Instances({ runId, snapshot, since, name }: { runId: string; snapshot: 
             <input type="checkbox" checked={onlyNew} onChange={(e) => setOnlyNew(e.target.checked)} />
             only new
           </label>
-          <span className="muted">{inst.data ? `${fmtInt(items.length)} of ${fmtInt(inst.data.total)}` : ''}</span>
+          <span className="muted">
+            {inst.data ? `${fmtInt(items.length)} of ${fmtInt(inst.data.total)}` : ''}
+          </span>
         </div>
         {inst.error ? (
           <ErrorBox error={inst.error} />
         ) : inst.loading && !inst.data ? (
           <Loading what="Finding instances…" />
         ) : items.length === 0 ? (
-          <Empty title="No instances.">{onlyNew ? 'Untick “only new” to see older objects of this class.' : null}</Empty>
+          <Empty title="No instances.">
+            {onlyNew ? 'Untick “only new” to see older objects of this class.' : null}
+          </Empty>
         ) : (
           <>
             <VirtualTable
@@ -188,13 +230,22 @@ export function DiffPanel({ id, state }: { id: string; state: RunState }) {
         />
         <span className="muted" data-testid="diff-count">
           {diff.data ? `${fmtInt(rows.length)} ${rows.length === 1 ? 'class' : 'classes'}` : ''}
-          {diff.data?.requestsBetween != null ? ` · ${fmtInt(diff.data.requestsBetween)} requests between` : ''}
+          {diff.data?.requestsBetween != null
+            ? ` · ${fmtInt(diff.data.requestsBetween)} requests between`
+            : ''}
         </span>
       </div>
       {from === to ? (
         <Empty title="Pick two different snapshots." />
       ) : diff.error ? (
-        <ErrorBox error={diff.error} action={<button onClick={diff.reload}>Try again</button>} />
+        <ErrorBox
+          error={diff.error}
+          action={
+            <button type="button" onClick={diff.reload}>
+              Try again
+            </button>
+          }
+        />
       ) : diff.loading ? (
         <Loading what="Analysing the snapshots in a background worker… large heaps take a few seconds the first time." />
       ) : (
@@ -209,7 +260,9 @@ export function DiffPanel({ id, state }: { id: string; state: RunState }) {
             sort={sort}
             onSort={(k) => setSort((s) => nextSort(s, k, NUMERIC.has(k)))}
             testId="diff-table"
-            rowClass={(r) => (state.result?.suspects.some((s) => s.name === r.name) ? 'suspect-row' : undefined)}
+            rowClass={(r) =>
+              state.result?.suspects.some((s) => s.name === r.name) ? 'suspect-row' : undefined
+            }
           />
         </div>
       )}

@@ -39,7 +39,8 @@ export function LivePanel({ state }: { state: RunState }) {
     const snaps = result?.snapshots.length
       ? result.snapshots.map((s, i) => ({ requests: s.atRequests, label: `${i + 1} ${s.label}` }))
       : state.snapshotMarks;
-    for (const s of snaps) markers.push({ x: xForRequests(samples, s.requests, axis), label: s.label, kind: 'snapshot' });
+    for (const s of snaps)
+      markers.push({ x: xForRequests(samples, s.requests, axis), label: s.label, kind: 'snapshot' });
     const total: ChartSeries = cols.hasPss
       ? { label: 'PSS total', color: 'var(--accent)', width: 2.25 }
       : { label: 'RSS total', color: 'var(--accent)', width: 2.25 };
@@ -77,7 +78,7 @@ export function LivePanel({ state }: { state: RunState }) {
 
   return (
     <div className="live">
-      <div className="stats" aria-label="Live figures">
+      <section className="stats" aria-label="Live figures">
         <Stat label="Requests" value={fmtInt(load?.requests ?? last?.requests)} testId="stat-requests" />
         <Stat label="Req/s" value={fmtInt(load?.rps)} />
         <Stat label="p50" value={fmtMs(load?.latencyMs.p50)} />
@@ -88,12 +89,18 @@ export function LivePanel({ state }: { state: RunState }) {
         <Stat label="RSS" value={fmtBytes(last?.rssBytes ?? null)} />
         <Stat label="JS heap" value={fmtBytes(last?.heapUsedBytes ?? null)} />
         <Stat label="Samples" value={fmtInt(samples.length)} testId="stat-samples" />
-      </div>
+      </section>
       <div className="toolbar">
         <span className="muted">x axis</span>
-        <div className="segmented" role="radiogroup" aria-label="x axis">
+        <div className="segmented">
           {(['requests', 'time'] as const).map((a) => (
-            <button key={a} type="button" role="radio" aria-checked={axis === a} className={axis === a ? 'on' : ''} onClick={() => setAxis(a)}>
+            <button
+              key={a}
+              type="button"
+              aria-pressed={axis === a}
+              className={axis === a ? 'on' : ''}
+              onClick={() => setAxis(a)}
+            >
               {a === 'requests' ? 'Requests served' : 'Time'}
             </button>
           ))}

@@ -14,7 +14,15 @@ import {
 import { go } from '../lib/router';
 import { call } from '../lib/transport';
 
-function Field({ label, hint, children }: { label: string; hint?: string; children: (id: string) => ReactNode }) {
+function Field({
+  label,
+  hint,
+  children,
+}: {
+  label: string;
+  hint?: string;
+  children: (id: string) => ReactNode;
+}) {
   const id = useId();
   return (
     <div className="field">
@@ -37,13 +45,12 @@ function Segmented<T extends string>({
   label: string;
 }) {
   return (
-    <div className="segmented" role="radiogroup" aria-label={label}>
+    <div className="segmented" title={label}>
       {options.map((o) => (
         <button
           type="button"
           key={o.value}
-          role="radio"
-          aria-checked={value === o.value}
+          aria-pressed={value === o.value}
           className={value === o.value ? 'on' : ''}
           onClick={() => onChange(o.value)}
         >
@@ -337,8 +344,16 @@ export function NewHunt() {
         <div className="radio-list" role="radiogroup" aria-label="Snapshot plan">
           {(
             [
-              ['3', 'Three: baseline, middle, final', 'Best evidence: objects born after the baseline and still alive at the end.'],
-              ['2', 'Two: baseline and final', 'Fewer pauses; suspects are what is new in the final snapshot.'],
+              [
+                '3',
+                'Three: baseline, middle, final',
+                'Best evidence: objects born after the baseline and still alive at the end.',
+              ],
+              [
+                '2',
+                'Two: baseline and final',
+                'Fewer pauses; suspects are what is new in the final snapshot.',
+              ],
               ['0', 'None: memory curves only', 'No pause of the target; for production-like boxes.'],
             ] as const
           ).map(([v, title, desc]) => (
@@ -357,7 +372,9 @@ export function NewHunt() {
             </label>
           ))}
         </div>
-        <p className="hint">A snapshot freezes the target while it is written and can double its memory for a moment.</p>
+        <p className="hint">
+          A snapshot freezes the target while it is written and can double its memory for a moment.
+        </p>
       </section>
 
       {error ? (

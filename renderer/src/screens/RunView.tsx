@@ -83,7 +83,12 @@ export function RunView({ id, tab }: { id: string; tab: 'live' | 'verdict' | 'di
             <button type="button" onClick={() => act('runs.snapshotNow')} disabled={busy !== null}>
               {busy === 'runs.snapshotNow' ? 'Taking snapshot…' : 'Snapshot now'}
             </button>
-            <button type="button" className="danger" onClick={() => act('runs.stop')} disabled={busy !== null}>
+            <button
+              type="button"
+              className="danger"
+              onClick={() => act('runs.stop')}
+              disabled={busy !== null}
+            >
               Stop
             </button>
           </div>

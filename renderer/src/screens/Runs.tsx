@@ -149,7 +149,14 @@ export function Runs() {
         </div>
       ) : null}
       {runs.error ? (
-        <ErrorBox error={runs.error} action={<button onClick={runs.reload}>Try again</button>} />
+        <ErrorBox
+          error={runs.error}
+          action={
+            <button type="button" onClick={runs.reload}>
+              Try again
+            </button>
+          }
+        />
       ) : runs.loading && !runs.data ? (
         <Loading what="Reading the run folders…" />
       ) : (runs.data ?? []).length === 0 ? (
@@ -172,9 +179,7 @@ export function Runs() {
             rowHeight={28}
             testId="runs-table"
           />
-          <p className="hint">
-            Click a command to open the run; ↑/↓ to move, Enter opens.
-          </p>
+          <p className="hint">Click a command to open the run; ↑/↓ to move, Enter opens.</p>
         </div>
       )}
     </div>

@@ -3,7 +3,16 @@
 import { useState } from 'react';
 import type { Suspect } from '../../../shared/result';
 import { Empty, Loading } from '../components/States';
-import { fmtBytes, fmtDeltaBytes, fmtDeltaInt, fmtDuration, fmtInt, fmtMs, fmtNum, verdictLabel } from '../lib/format';
+import {
+  fmtBytes,
+  fmtDeltaBytes,
+  fmtDeltaInt,
+  fmtDuration,
+  fmtInt,
+  fmtMs,
+  fmtNum,
+  verdictLabel,
+} from '../lib/format';
 import { href } from '../lib/router';
 import { call } from '../lib/transport';
 import type { RunState } from '../lib/useRun';
@@ -63,7 +72,9 @@ function SuspectCard({ s, rank, id }: { s: Suspect; rank: number; id: string }) 
       {s.perProcess?.length ? (
         <div className="muted small">
           per process:{' '}
-          {s.perProcess.map((p) => `pid ${p.pid} ${fmtDeltaInt(p.countDelta)} (${fmtDeltaBytes(p.sizeDelta)})`).join(' · ')}
+          {s.perProcess
+            .map((p) => `pid ${p.pid} ${fmtDeltaInt(p.countDelta)} (${fmtDeltaBytes(p.sizeDelta)})`)
+            .join(' · ')}
         </div>
       ) : null}
     </article>
@@ -114,14 +125,17 @@ export function VerdictPanel({ id, state }: { id: string; state: RunState }) {
           <span className="big">{fmtDeltaBytes(v.bytesPerRequest)}</span>
           <span className="muted"> per request ± {fmtBytes(half)}</span>
           <div className="muted small">
-            95% interval [{fmtBytes(v.ci95[0])}, {fmtBytes(v.ci95[1])}] · from {v.basis === 'heap' ? 'post-GC JS heap' : v.basis.toUpperCase()}
+            95% interval [{fmtBytes(v.ci95[0])}, {fmtBytes(v.ci95[1])}] · from{' '}
+            {v.basis === 'heap' ? 'post-GC JS heap' : v.basis.toUpperCase()}
             {v.pssBytesPerRequest != null ? ` · PSS ${fmtDeltaBytes(v.pssBytesPerRequest)}/request` : ''}
           </div>
         </div>
         <p className="reason">{v.reason}</p>
         <div className="flags">
           {v.plateau ? <span className="tag">growth stopped (plateau)</span> : null}
-          {v.offHeapGrowth ? <span className="tag warn">process memory grows while the heap is flat</span> : null}
+          {v.offHeapGrowth ? (
+            <span className="tag warn">process memory grows while the heap is flat</span>
+          ) : null}
           {r.target.restarts ? <span className="tag">{r.target.restarts} worker restarts</span> : null}
         </div>
       </section>

@@ -28,6 +28,11 @@ import time
 import types
 from array import array
 
+# The C half of tracemalloc only: a builtin module with no imports of its own. Every import the
+# agent does lazily from its thread can be caught half-done by a fork (the child then sees a
+# partially initialised module forever), so the agent imports up front whatever it can.
+import _tracemalloc
+
 AGENT_VERSION = 1
 _BATCH = 2000  # objects per gc.get_referents call: bounds each GIL hold to ~1 ms
 _MAX_LINE = 1 << 20
@@ -39,6 +44,12 @@ _BLOCK_BYTES = 64.0
 
 _agent = None
 _hooks_installed = False
+# Held while a command runs. A fork waits for it (bounded), so a child never inherits a census
+# half-done: the census thread does not exist in the child, and whatever its frames held
+# (lists of every object) would stay alive there forever.
+_busy = threading.Lock()
+_fork_waited = False
+_FORK_WAIT_S = 30.0
 
 
 def start(sock_dir):
@@ -53,7 +64,7 @@ def start(sock_dir):
     if not _hooks_installed:
         _hooks_installed = True
         if hasattr(os, 'register_at_fork'):
-            os.register_at_fork(after_in_child=_after_fork_child)
+            os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_parent, after_in_child=_after_fork_child)
         atexit.register(_at_exit)
     return agent
 
@@ -66,10 +77,28 @@ def _check_dir(sock_dir):
         raise RuntimeError('%s must be mode 0700, not %o' % (sock_dir, st.st_mode & 0o777))
 
 
+def _before_fork():
+    global _fork_waited
+    _fork_waited = _busy.acquire(timeout=_FORK_WAIT_S)
+
+
+def _after_fork_parent():
+    global _fork_waited
+    if _fork_waited:
+        _fork_waited = False
+        _busy.release()
+
+
 def _after_fork_child():
     # Runs in the child right after fork, when only the forking thread exists: no locks of the
     # parent's agent may be taken here. The inherited listening socket is closed but its file
     # (the parent's) is left alone; the child then listens under its own pid.
+    global _importing, _busy, _fork_waited
+    _busy = threading.Lock()  # the inherited one may be held by a thread that is not here
+    _fork_waited = False
+    if _importing:
+        _importing = False
+        _purge_half_imports()
     old = _agent
     if old is None:
         return
@@ -79,10 +108,8 @@ def _after_fork_child():
         pass
     if old.tm_started_by_us:
         try:
-            import tracemalloc
-
-            if tracemalloc.is_tracing():
-                tracemalloc.stop()
+            if _tracemalloc.is_tracing():
+                _tracemalloc.stop()
         except Exception:
             pass
     try:
@@ -145,6 +172,9 @@ class _Agent:
         # sorted ids of every object at the first census (8 bytes per object): tells the
         # instances created since then from the old ones, as memlab does with node ids
         self.first_ids = None
+        # modules loaded at the first census: a module imported later (lazily, or by the agent
+        # itself) brings one-off new objects, never the root of a steady leak
+        self.first_modules = None
         self.tm_started_by_us = False
         self.tm_deadline = None
         self.closed = False
@@ -170,6 +200,10 @@ class _Agent:
 
     def close(self):
         self.closed = True
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept(); close() alone does not
+        except Exception:
+            pass
         try:
             self.sock.close()
         except Exception:
@@ -233,16 +267,16 @@ class _Agent:
             fn = _COMMANDS.get(cmd)
             if fn is None:
                 return {'id': rid, 'ok': False, 'error': 'unknown command %r' % (cmd,)}
-            self._expire_tracemalloc()
-            return {'id': rid, 'ok': True, 'result': fn(self, **args)}
+            with _busy:
+                self._expire_tracemalloc()
+                result = fn(self, **args)
+            return {'id': rid, 'ok': True, 'result': result}
         except Exception as exc:
             return {'id': rid, 'ok': False, 'error': '%s: %s' % (type(exc).__name__, exc)}
 
     # ---- commands --------------------------------------------------------------------------
 
     def ping(self):
-        import tracemalloc
-
         return {
             'pid': os.getpid(),
             'ppid': os.getppid(),
@@ -251,9 +285,19 @@ class _Agent:
             'executable': sys.executable,
             'argv': list(getattr(sys, 'argv', [])),
             'startedAt': self.started_at,
-            'tracing': tracemalloc.is_tracing(),
+            'tracing': _tracemalloc.is_tracing(),
             'agentVersion': AGENT_VERSION,
         }
+
+    def shutdown(self):
+        """Stop serving and remove the socket (an attached target keeps nothing of ours open)."""
+        global _agent
+        self.tracemalloc_stop()
+        # answer first, close right after: the serving thread closes the socket on its way out
+        threading.Timer(0.05, self.close).start()
+        if _agent is self:
+            _agent = None  # forks from now on start no agent
+        return {'pid': os.getpid(), 'stopped': True}
 
     def checkpoint(self):
         """Cheap post-GC figures for the memory curve; no per-object walk."""
@@ -310,6 +354,7 @@ class _Agent:
         if self.first_counts is None:
             self.first_counts = {k: v[0] for k, v in types_out.items()}
             self.first_ids = array('Q', sorted(map(id, objs)))
+            self.first_modules = frozenset(sys.modules)
         del objs, sizes
         return {
             'pid': os.getpid(),
@@ -330,44 +375,48 @@ class _Agent:
         }
 
     def tracemalloc_start(self, frames=1, maxSeconds=900):
-        import tracemalloc
-
-        if not tracemalloc.is_tracing():
-            tracemalloc.start(int(frames))
+        _prepare_site_lookup()
+        if not _tracemalloc.is_tracing():
+            _tracemalloc.start(int(frames))
             self.tm_started_by_us = True
         # a window that nobody closes (client died) closes itself
         self.tm_deadline = time.monotonic() + float(maxSeconds)
-        return {'tracing': True, 'frames': tracemalloc.get_traceback_limit()}
+        return {'tracing': True, 'frames': _tracemalloc.get_traceback_limit()}
 
     def tracemalloc_stop(self):
-        import tracemalloc
-
-        was = tracemalloc.is_tracing()
+        was = _tracemalloc.is_tracing()
         if was and self.tm_started_by_us:
-            tracemalloc.stop()
+            _tracemalloc.stop()
         self.tm_started_by_us = False
         self.tm_deadline = None
-        return {'tracing': tracemalloc.is_tracing(), 'wasTracing': was}
+        return {'tracing': _tracemalloc.is_tracing(), 'wasTracing': was}
 
     def tracemalloc_snapshot(self, top=30):
-        """Live blocks allocated since tracing started, grouped by file:line."""
-        import tracemalloc
-
-        if not tracemalloc.is_tracing():
+        """Live blocks allocated since tracing started, grouped by file:line of the newest frame."""
+        if not _tracemalloc.is_tracing():
             return {'tracing': False, 'top': [], 'tracedBytes': 0, 'peakBytes': 0, 'wallMs': 0, 'maxHoldMs': 0}
         timer = _Timer()
-        snap = timer.call(tracemalloc.take_snapshot)
-        # group first (statistics), never filter_traces: that is slow on big snapshots
-        stats = snap.statistics('lineno')
-        traced, peak = tracemalloc.get_traced_memory()
+        traces = timer.call(_tracemalloc._get_traces)
+        # group in one pass (never Snapshot.filter_traces: slow on big snapshots)
+        groups = {}
+        for tr in traces:  # (domain, size, frames, [total_nframe]); frames newest first
+            frames = tr[2]
+            k = frames[0] if frames else ('<unknown>', 0)
+            g = groups.get(k)
+            if g is None:
+                groups[k] = [tr[1], 1]
+            else:
+                g[0] += tr[1]
+                g[1] += 1
+        del traces
+        traced, peak = _tracemalloc.get_traced_memory()
         out = []
-        for st in stats:
+        for (f, line), (size, count) in sorted(groups.items(), key=lambda kv: -kv[1][0]):
             if len(out) >= int(top):
                 break
-            fr = st.traceback[0]
-            if fr.filename == __file__:
+            if f == __file__:
                 continue
-            out.append({'file': fr.filename, 'line': fr.lineno, 'bytes': st.size, 'count': st.count})
+            out.append({'file': f, 'line': line, 'bytes': size, 'count': count})
         return {
             'tracing': True,
             'top': out,
@@ -458,23 +507,28 @@ class _Agent:
 
     def _chain_for(self, cands, tries, reveal, budget, ignore):
         """Allocation sites and one referrer chain for instances created since the first census."""
-        fresh = cands
+        # look at an even sample (and the newest 200): a million instances need not all be checked
+        stride = max(1, len(cands) // 4000)
+        pool = cands[::stride] + cands[-200:] if stride > 1 else cands
+        fresh = pool
         first = self.first_ids
         if first is not None and len(first):
             n = len(first)
             fresh = []
-            for o in cands:
+            for o in pool:
                 i = bisect.bisect_left(first, id(o))
                 if i == n or first[i] != id(o):
                     fresh.append(o)
             if not fresh:
-                fresh = cands
+                fresh = pool
         sites = _alloc_sites(fresh)
         # an even spread of the new instances plus the newest (gc order is roughly age order);
         # one multi-source search: any chain found leads to a new instance
         step = max(1, len(fresh) // 40)
         picks = fresh[::step][:40] + fresh[-tries:]
-        chain = _referrer_chain(picks, reveal, time.perf_counter() + budget, ignore + [cands, fresh, picks])
+        chain = _referrer_chain(
+            picks, reveal, time.perf_counter() + budget, ignore + [cands, pool, fresh, picks], self.first_modules
+        )
         return chain, sites
 
 
@@ -502,45 +556,59 @@ def _type_matcher(name):
 
 
 _raw_traceback = None
+_importing = False  # True while this thread imports ctypes: a fork now leaves it half-done in the child
+
+
+def _purge_half_imports():
+    # Runs in a child forked while the agent thread was importing ctypes: that import can never
+    # finish there (its thread is gone), so drop it and let the next import start afresh.
+    bootstrap = sys.modules.get('_frozen_importlib')
+    for name in list(sys.modules):
+        if name not in ('ctypes', '_ctypes') and not name.startswith('ctypes.'):
+            continue
+        spec = getattr(sys.modules.get(name), '__spec__', None)
+        if spec is not None and getattr(spec, '_initializing', False):
+            del sys.modules[name]
+            locks = getattr(bootstrap, '_module_locks', None)
+            if isinstance(locks, dict):
+                locks.pop(name, None)
+
+
+def _prepare_site_lookup():
+    """CPython 3.11 looks up objects with a managed __dict__ (plain class instances) at the
+    wrong address: it forgets their 16-byte pre-header (fixed in 3.12). The right lookup needs
+    ctypes, imported here once when a tracemalloc window opens."""
+    global _raw_traceback
+    if _raw_traceback is not None or sys.version_info[:2] != (3, 11):
+        return
+    global _importing
+    _importing = True
+    try:
+        import ctypes
+
+        fn = ctypes.pythonapi._PyTraceMalloc_GetTraceback
+        fn.restype = ctypes.py_object
+        fn.argtypes = [ctypes.c_uint, ctypes.c_size_t]
+        _raw_traceback = fn
+    except Exception:
+        _raw_traceback = False
+    finally:
+        _importing = False
 
 
 def _object_site(o):
     """(file, line) where o was allocated, if tracemalloc traced it."""
-    import tracemalloc
-
-    tb = tracemalloc.get_object_traceback(o)
-    if tb is not None:
-        return tb[0].filename, tb[0].lineno
-    # CPython 3.11 looks up objects with a managed __dict__ (plain class instances) at the
-    # wrong address (it forgets their 16-byte pre-header; fixed in 3.12): look up the right one.
-    if sys.version_info[:2] != (3, 11) or not (type(o).__flags__ & (1 << 4)):
+    frames = _tracemalloc._get_object_traceback(o)
+    if not frames and _raw_traceback and type(o).__flags__ & (1 << 4):  # Py_TPFLAGS_MANAGED_DICT
+        frames = _raw_traceback(0, id(o) - 32)  # PyGC_Head (16) + managed-dict pre-header (16)
+    if not frames:
         return None
-    global _raw_traceback
-    if _raw_traceback is None:
-        try:
-            import ctypes
-
-            fn = ctypes.pythonapi._PyTraceMalloc_GetTraceback
-            fn.restype = ctypes.py_object
-            fn.argtypes = [ctypes.c_uint, ctypes.c_size_t]
-            _raw_traceback = fn
-        except Exception:
-            _raw_traceback = False
-    if not _raw_traceback:
-        return None
-    raw = _raw_traceback(0, id(o) - 32)  # PyGC_Head (16) + managed-dict pre-header (16)
-    if not raw:
-        return None
-    return raw[0][0], raw[0][1]
+    return frames[0][0], frames[0][1]
 
 
 def _alloc_sites(cands):
     """Where sampled instances were allocated (file:line), when tracemalloc traced them."""
-    try:
-        import tracemalloc
-    except ImportError:
-        return []
-    if not tracemalloc.is_tracing() or not cands:
+    if not _tracemalloc.is_tracing() or not cands:
         return []
     groups = {}
     sample = cands[-200:]
@@ -558,9 +626,11 @@ def _alloc_sites(cands):
     return [{'file': f, 'line': ln, 'count': c, 'bytes': b, 'sampled': len(sample)} for (f, ln), (c, b) in ordered[:3]]
 
 
-def _module_dicts():
+def _module_dicts(only=None):
     out = {}
     for name, mod in list(sys.modules.items()):
+        if only is not None and name not in only:
+            continue
         d = getattr(mod, '__dict__', None)
         if isinstance(d, dict):
             out.setdefault(id(d), name)
@@ -571,14 +641,15 @@ def _is_own_frame(f):
     return isinstance(f, types.FrameType) and f.f_code.co_filename == __file__
 
 
-def _referrer_chain(targets, reveal, deadline, ignore, max_depth=14, width=48):
+def _referrer_chain(targets, reveal, deadline, ignore, modules=None, max_depth=14, width=48):
     """Breadth-first over gc.get_referrers from several instances at once, one heap scan per
     level for the whole frontier; the first module dict or frame reached ends the search.
 
     `ignore` holds the caller's containers (census lists) that refer to everything; they and
     this function's own containers are skipped, and kept alive in `hold` so their ids stay theirs.
     """
-    mod_dicts = _module_dicts()
+    mod_dicts = _module_dicts(modules)
+    late = set(_module_dicts()) - set(mod_dicts)  # modules loaded since the first census: not roots, not paths
     down = {}  # id(referrer) -> the object it refers to one step closer to the target
     keep = {}  # id -> object on the search tree, so ids stay valid while we search
     frontier = list(targets)
@@ -586,7 +657,7 @@ def _referrer_chain(targets, reveal, deadline, ignore, max_depth=14, width=48):
         keep[id(t)] = t
     target_ids = set(keep)
     # the agent's own state (deadline floats, first_ids…) is never a leak's root
-    hold = list(ignore) + [down, keep, mod_dicts, target_ids, _agent, globals()]
+    hold = list(ignore) + [down, keep, mod_dicts, late, target_ids, _agent, globals()]
     own = set(map(id, hold))
     own.add(id(hold))
     for _depth in range(max_depth):
@@ -600,7 +671,7 @@ def _referrer_chain(targets, reveal, deadline, ignore, max_depth=14, width=48):
             own.add(id(extra))
         for r in refs:
             rid = id(r)
-            if rid in own or rid in keep or _is_own_frame(r):
+            if rid in own or rid in keep or rid in late or _is_own_frame(r):
                 continue
             if isinstance(r, types.FrameType) and r.f_code.co_filename.endswith('threading.py'):
                 continue
@@ -724,6 +795,7 @@ def _edge_label(parent, child, names_ok, reveal, scan_limit=2000000):
 
 _COMMANDS = {
     'ping': _Agent.ping,
+    'shutdown': _Agent.shutdown,
     'checkpoint': _Agent.checkpoint,
     'census': _Agent.census,
     'tracemalloc_start': _Agent.tracemalloc_start,

@@ -1,0 +1,220 @@
+// On-disk cache of an analysed snapshot (`<file>.lhidx`): the parsed columns, the strings
+// bytes and the dominator tree, dumped as raw typed arrays behind a JSON header. Reopening
+// reads them back and redoes only the cheap steps (retained sizes, distances, classes,
+// id index), skipping the parse and the dominator computation. Stale when the snapshot's
+// size or mtime changed.
+import fs from 'node:fs';
+import path from 'node:path';
+import { classTotals, computeClasses } from './aggregate';
+import { dominatedChildren, retainedSizes } from './dominators';
+import { WeakMapEdgeNames } from './graph';
+import type { HeapAnalysis } from './model';
+import { sortIds } from './model';
+import { computeDistances } from './retained';
+import type { HeapSnapshot } from './snapshot';
+import { typeCodes } from './snapshot';
+import { StringTable } from './strings';
+
+const MAGIC = 'LHIDX1';
+type Arr = Uint8Array | Uint32Array | Float64Array;
+
+interface Header {
+  magic: string;
+  source: { size: number; mtimeMs: number };
+  nodeCount: number;
+  edgeCount: number;
+  nodeTypeNames: string[];
+  edgeTypeNames: string[];
+  rootOrdinal: number;
+  stringCount: number;
+  arrays: Array<{ name: string; type: 'u8' | 'u32' | 'f64'; length: number; offset: number }>;
+}
+
+export function cachePath(file: string, cacheDir?: string): string {
+  return cacheDir ? path.join(cacheDir, `${path.basename(file)}.lhidx`) : `${file}.lhidx`;
+}
+
+const typeOf = (a: Arr): 'u8' | 'u32' | 'f64' =>
+  a instanceof Uint8Array ? 'u8' : a instanceof Uint32Array ? 'u32' : 'f64';
+
+/** Write the cache; best effort (a read-only folder just means no cache). Returns the path or null. */
+export function saveAnalysis(a: HeapAnalysis, cacheDir?: string): string | null {
+  const s = a.snap;
+  const out = cachePath(s.file, cacheDir);
+  try {
+    const st = fs.statSync(s.file);
+    const raw = s.strings.raw();
+    const arrays: Array<[string, Arr]> = [
+      ['nodeType', s.nodeType],
+      ['nodeName', s.nodeName],
+      ['nodeId', s.nodeId],
+      ['nodeSelfSize', s.nodeSelfSize],
+      ['firstEdge', s.firstEdge],
+      ['edgeType', s.edgeType],
+      ['edgeName', s.edgeName],
+      ['edgeTo', s.edgeTo],
+      ['strBytes', raw.bytes],
+      ['strStarts', raw.starts],
+      ['strEnds', raw.ends],
+      ['strEscaped', raw.escaped],
+      ['idom', a.idom],
+      ['order', a.order],
+    ];
+    let offset = 0;
+    const meta: Header['arrays'] = arrays.map(([name, arr]) => {
+      const m = { name, type: typeOf(arr), length: arr.length, offset };
+      offset += Math.ceil(arr.byteLength / 8) * 8;
+      return m;
+    });
+    const header: Header = {
+      magic: MAGIC,
+      source: { size: st.size, mtimeMs: st.mtimeMs },
+      nodeCount: s.nodeCount,
+      edgeCount: s.edgeCount,
+      nodeTypeNames: s.nodeTypeNames,
+      edgeTypeNames: s.edgeTypeNames,
+      rootOrdinal: s.rootOrdinal,
+      stringCount: s.strings.count,
+      arrays: meta,
+    };
+    const hjson = Buffer.from(JSON.stringify(header));
+    const prefix = Buffer.alloc(8 + Math.ceil(hjson.length / 8) * 8);
+    prefix.write(MAGIC, 0, 'latin1');
+    const lenBuf = Buffer.alloc(8);
+    lenBuf.writeUInt32LE(hjson.length, 0);
+    hjson.copy(prefix, 8);
+    const tmp = `${out}.${process.pid}.tmp`;
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      fs.writeSync(fd, lenBuf);
+      fs.writeSync(fd, prefix);
+      const pad = Buffer.alloc(8);
+      for (const [, arr] of arrays) {
+        const view = Buffer.from(arr.buffer, arr.byteOffset, arr.byteLength);
+        for (let at = 0; at < view.length; at += 64 * 2 ** 20)
+          fs.writeSync(fd, view.subarray(at, at + 64 * 2 ** 20));
+        const rest = (8 - (arr.byteLength % 8)) % 8;
+        if (rest) fs.writeSync(fd, pad.subarray(0, rest));
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, out);
+    return out;
+  } catch {
+    return null;
+  }
+}
+
+/** Read a fresh cache for this snapshot, or null when there is none or it is stale. */
+export function loadAnalysis(file: string, cacheDir?: string): HeapAnalysis | null {
+  const p = cachePath(file, cacheDir);
+  let fd: number;
+  try {
+    fd = fs.openSync(p, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const st = fs.statSync(file);
+    const lenBuf = Buffer.alloc(8);
+    fs.readSync(fd, lenBuf, 0, 8, 0);
+    const hlen = lenBuf.readUInt32LE(0);
+    if (hlen <= 0 || hlen > 1 << 24) return null;
+    const prefix = Buffer.alloc(8 + Math.ceil(hlen / 8) * 8);
+    fs.readSync(fd, prefix, 0, prefix.length, 8);
+    if (prefix.toString('latin1', 0, 6) !== MAGIC) return null;
+    const h = JSON.parse(prefix.toString('utf8', 8, 8 + hlen)) as Header;
+    if (h.source.size !== st.size || h.source.mtimeMs !== st.mtimeMs) return null;
+    const base = 8 + prefix.length;
+    const arrays = new Map<string, Arr>();
+    for (const m of h.arrays) {
+      const arr: Arr =
+        m.type === 'u8'
+          ? new Uint8Array(m.length)
+          : m.type === 'u32'
+            ? new Uint32Array(m.length)
+            : new Float64Array(m.length);
+      const view = Buffer.from(arr.buffer, arr.byteOffset, arr.byteLength);
+      let done = 0;
+      while (done < view.length) {
+        const n = fs.readSync(
+          fd,
+          view,
+          done,
+          Math.min(64 * 2 ** 20, view.length - done),
+          base + m.offset + done,
+        );
+        if (n <= 0) return null;
+        done += n;
+      }
+      arrays.set(m.name, arr);
+    }
+    const get = <T extends Arr>(name: string) => arrays.get(name) as T;
+    const strBytes = get<Uint8Array>('strBytes');
+    const snap: HeapSnapshot = {
+      file,
+      nodeCount: h.nodeCount,
+      edgeCount: h.edgeCount,
+      nodeTypeNames: h.nodeTypeNames,
+      edgeTypeNames: h.edgeTypeNames,
+      rootOrdinal: h.rootOrdinal,
+      nodeType: get('nodeType'),
+      nodeName: get('nodeName'),
+      nodeId: get('nodeId'),
+      nodeSelfSize: get('nodeSelfSize'),
+      firstEdge: get('firstEdge'),
+      edgeType: get('edgeType'),
+      edgeName: get('edgeName'),
+      edgeTo: get('edgeTo'),
+      strings: new StringTable(
+        Buffer.from(strBytes.buffer, strBytes.byteOffset, strBytes.byteLength),
+        get('strStarts'),
+        get('strEnds'),
+        get('strEscaped'),
+        h.stringCount,
+      ),
+    };
+    return finishFromDominators(snap, get('idom'), get('order'));
+  } catch {
+    return null;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The cheap steps after the dominator tree is known (shared with the cold path's shape). */
+function finishFromDominators(snap: HeapSnapshot, idom: Uint32Array, order: Uint32Array): HeapAnalysis {
+  const t = typeCodes(snap);
+  const wm = new WeakMapEdgeNames(snap);
+  const retained = retainedSizes(idom, order, snap.nodeSelfSize);
+  const { first: domFirst, kids: domKids } = dominatedChildren(idom, snap.rootOrdinal);
+  const { distance, parentEdge } = computeDistances(snap, t, wm);
+  const classes = computeClasses(snap, t);
+  const totals = classTotals(
+    classes,
+    snap.nodeSelfSize,
+    retained,
+    distance,
+    domFirst,
+    domKids,
+    snap.rootOrdinal,
+  );
+  const { sortedIds, sortedOrd } = sortIds(snap.nodeId);
+  return {
+    snap,
+    t,
+    wm,
+    idom,
+    order,
+    retained,
+    distance,
+    parentEdge,
+    domFirst,
+    domKids,
+    classes,
+    totals,
+    sortedIds,
+    sortedOrd,
+  };
+}
