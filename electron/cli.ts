@@ -26,7 +26,8 @@ async function dispatch(argv: string[]): Promise<number> {
     return 0;
   }
   const spec = COMMANDS[name];
-  if (!spec) throw new UserError(`unknown command '${name}'; the commands are ${Object.keys(COMMANDS).join(', ')}`);
+  if (!spec)
+    throw new UserError(`unknown command '${name}'; the commands are ${Object.keys(COMMANDS).join(', ')}`);
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(helpText(spec));
     return 0;

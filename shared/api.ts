@@ -133,7 +133,12 @@ export const apiEventSchema = z.discriminatedUnion('type', [
     rps: z.number(),
     latencyMs: z.object({ p50: z.number(), p95: z.number(), p99: z.number() }),
   }),
-  z.object({ type: z.literal('log'), id: runIdSchema, level: z.enum(['info', 'warn', 'error']), message: z.string() }),
+  z.object({
+    type: z.literal('log'),
+    id: runIdSchema,
+    level: z.enum(['info', 'warn', 'error']),
+    message: z.string(),
+  }),
   z.object({ type: z.literal('done'), id: runIdSchema, status: runStatusSchema }),
 ]);
 export type ApiEvent = z.infer<typeof apiEventSchema>;

@@ -6,7 +6,11 @@ import { analyzeSnapshots } from '../engine/heap/analyze';
 import type { ParsedFlags } from './args';
 import { formatBytes } from './summary';
 
-export async function analyzeCommand(flags: ParsedFlags, files: string[], out: NodeJS.WriteStream): Promise<number> {
+export async function analyzeCommand(
+  flags: ParsedFlags,
+  files: string[],
+  out: NodeJS.WriteStream,
+): Promise<number> {
   if (files.length < 1) throw new UserError('give 1 to 3 .heapsnapshot files: baseline, target, final');
   const tty = Boolean(out.isTTY);
   const result = await analyzeSnapshots(
@@ -46,7 +50,11 @@ export async function analyzeCommand(flags: ParsedFlags, files: string[], out: N
     if (s.retainerPath.length) out.write(`  ${s.retainerPath.join(' → ')}\n`);
   }
   if (files.length === 1 && result.summaries[0]) {
-    for (const row of result.summaries[0].slice(0, 15) as Array<{ name: string; count: number; retainedSize: number }>)
+    for (const row of result.summaries[0].slice(0, 15) as Array<{
+      name: string;
+      count: number;
+      retainedSize: number;
+    }>)
       out.write(`${row.name}: ${row.count} objects, retained ${formatBytes(row.retainedSize)}\n`);
   }
   return 0;

@@ -64,14 +64,19 @@ export function parseArgs(argv: string[], cmd: CommandSpec): { flags: ParsedFlag
     }
     if (!arg.startsWith('--') || arg === '--') {
       if (arg.startsWith('-') && arg.length > 1 && !/^-\d/.test(arg))
-        throw new UserError(`unknown option ${arg} for 'leakhound ${cmd.name}'; see 'leakhound ${cmd.name} --help'`);
+        throw new UserError(
+          `unknown option ${arg} for 'leakhound ${cmd.name}'; see 'leakhound ${cmd.name} --help'`,
+        );
       positionals.push(arg);
       continue;
     }
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq === -1 ? undefined : eq);
     const spec = byName.get(name);
-    if (!spec) throw new UserError(`unknown option --${name} for 'leakhound ${cmd.name}'; see 'leakhound ${cmd.name} --help'`);
+    if (!spec)
+      throw new UserError(
+        `unknown option --${name} for 'leakhound ${cmd.name}'; see 'leakhound ${cmd.name} --help'`,
+      );
     if (spec.kind === 'bool') {
       if (eq !== -1) throw new UserError(`--${name} takes no value`);
       flags[name] = true;
@@ -80,7 +85,8 @@ export function parseArgs(argv: string[], cmd: CommandSpec): { flags: ParsedFlag
     let raw: string;
     if (eq !== -1) raw = arg.slice(eq + 1);
     else {
-      if (i + 1 >= argv.length) throw new UserError(`--${name} needs a value: --${name} ${spec.value ?? 'VALUE'}`);
+      if (i + 1 >= argv.length)
+        throw new UserError(`--${name} needs a value: --${name} ${spec.value ?? 'VALUE'}`);
       raw = argv[++i];
     }
     if (spec.kind === 'list') {
@@ -92,8 +98,7 @@ export function parseArgs(argv: string[], cmd: CommandSpec): { flags: ParsedFlag
     }
   }
   const [min, max] = cmd.positionals;
-  if (positionals.length < min || positionals.length > max)
-    throw new UserError(`usage: ${cmd.usage}`);
+  if (positionals.length < min || positionals.length > max) throw new UserError(`usage: ${cmd.usage}`);
   return { flags, positionals };
 }
 

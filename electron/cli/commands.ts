@@ -3,23 +3,62 @@
 import type { CommandSpec } from './args';
 
 const RUN_FLAGS: CommandSpec['flags'] = [
-  { name: 'spawn', kind: 'string', value: '"CMD"', help: 'command line that starts the server; {port} is replaced by a free port' },
+  {
+    name: 'spawn',
+    kind: 'string',
+    value: '"CMD"',
+    help: 'command line that starts the server; {port} is replaced by a free port',
+  },
   { name: 'attach', kind: 'int', value: 'PID', help: 'hunt a running process instead of starting one' },
   { name: 'url', kind: 'string', value: 'URL', help: 'URL to request, e.g. http://127.0.0.1:{port}/orders' },
   { name: 'requests', kind: 'int', value: 'N', help: 'requests to send after warm-up (default 6000)' },
   { name: 'duration', kind: 'duration', value: 'T', help: 'load for this long instead (60s, 5m, 1h)' },
   { name: 'concurrency', kind: 'int', value: 'N', help: 'open connections (default 10)' },
   { name: 'rate', kind: 'number', value: 'R', help: 'cap at R requests per second' },
-  { name: 'warmup', kind: 'int', value: 'N', help: 'warm-up requests before the baseline (default 15%, 100–3000)' },
-  { name: 'out', kind: 'string', value: 'DIR', help: 'run folder (default: a new folder under the data directory)' },
-  { name: 'ready-timeout', kind: 'duration', value: 'T', help: 'how long the server may take to listen (default 20s)' },
-  { name: 'request-timeout', kind: 'duration', value: 'T', help: 'a request slower than this is a timeout error (default 10s)' },
+  {
+    name: 'warmup',
+    kind: 'int',
+    value: 'N',
+    help: 'warm-up requests before the baseline (default 15%, 100–3000)',
+  },
+  {
+    name: 'out',
+    kind: 'string',
+    value: 'DIR',
+    help: 'run folder (default: a new folder under the data directory)',
+  },
+  {
+    name: 'ready-timeout',
+    kind: 'duration',
+    value: 'T',
+    help: 'how long the server may take to listen (default 20s)',
+  },
+  {
+    name: 'request-timeout',
+    kind: 'duration',
+    value: 'T',
+    help: 'a request slower than this is a timeout error (default 10s)',
+  },
   { name: 'cwd', kind: 'string', value: 'DIR', help: 'working directory of the server' },
   { name: 'env', kind: 'list', value: 'K=V', help: 'extra environment for the server (repeatable)' },
   { name: 'snapshots', kind: 'int', value: 'N', help: 'heap captures: 3 (default), 2, 1; --safe for none' },
-  { name: 'load', kind: 'string', value: 'MODE', help: 'builtin (default) or none (watch live traffic only)' },
-  { name: 'report', kind: 'string', value: 'pdf,html', help: 'also write DIR/report.pdf and/or DIR/report.html' },
-  { name: 'reveal-strings', kind: 'bool', help: 'show heap string contents in outputs (they may hold secrets)' },
+  {
+    name: 'load',
+    kind: 'string',
+    value: 'MODE',
+    help: 'builtin (default) or none (watch live traffic only)',
+  },
+  {
+    name: 'report',
+    kind: 'string',
+    value: 'pdf,html',
+    help: 'also write DIR/report.pdf and/or DIR/report.html',
+  },
+  {
+    name: 'reveal-strings',
+    kind: 'bool',
+    help: 'show heap string contents in outputs (they may hold secrets)',
+  },
   { name: 'allow-remote', kind: 'bool', help: 'allow a non-loopback URL' },
   { name: 'safe', kind: 'bool', help: 'production-safe: no full heap snapshots' },
   { name: 'fail-on-leak', kind: 'bool', help: 'exit 3 when the verdict is leak (for CI gates)' },
@@ -29,17 +68,24 @@ export const COMMANDS: Record<string, CommandSpec> = {
   run: {
     name: 'run',
     usage: 'leakhound run --spawn "CMD" --url URL [options]',
-    summary: 'Hunt a leak: start the server, load it, sample its memory, diff heap snapshots, give a verdict.',
+    summary:
+      'Hunt a leak: start the server, load it, sample its memory, diff heap snapshots, give a verdict.',
     flags: RUN_FLAGS,
     positionals: [0, 0],
   },
   analyze: {
     name: 'analyze',
     usage: 'leakhound analyze A.heapsnapshot B.heapsnapshot [C.heapsnapshot] [--out DIR]',
-    summary: 'Find leak suspects in heap snapshots taken elsewhere (DevTools, --heapsnapshot-signal, v8.writeHeapSnapshot).',
+    summary:
+      'Find leak suspects in heap snapshots taken elsewhere (DevTools, --heapsnapshot-signal, v8.writeHeapSnapshot).',
     flags: [
       { name: 'out', kind: 'string', value: 'DIR', help: 'write analysis.json into DIR' },
-      { name: 'requests', kind: 'int', value: 'N', help: 'requests served between the first and last snapshot' },
+      {
+        name: 'requests',
+        kind: 'int',
+        value: 'N',
+        help: 'requests served between the first and last snapshot',
+      },
       { name: 'reveal-strings', kind: 'bool', help: 'show heap string contents' },
       { name: 'json', kind: 'bool', help: 'print JSON instead of text' },
     ],

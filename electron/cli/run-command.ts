@@ -4,13 +4,17 @@ import path from 'node:path';
 import type { ApiEvent } from '../../shared/api';
 import type { Result } from '../../shared/result';
 import { Hunt } from '../engine/hunt';
-import { formatBytes, formatSummary } from './summary';
 import type { ParsedFlags } from './args';
 import { runOptionsFromFlags } from './options';
+import { formatBytes, formatSummary } from './summary';
 
 export const EXIT = { ok: 0, badInput: 2, leak: 3, targetDied: 4 } as const;
 
-export async function runCommand(flags: ParsedFlags, out: NodeJS.WriteStream, err: NodeJS.WriteStream): Promise<number> {
+export async function runCommand(
+  flags: ParsedFlags,
+  out: NodeJS.WriteStream,
+  err: NodeJS.WriteStream,
+): Promise<number> {
   const options = runOptionsFromFlags(flags);
   const hunt = new Hunt(options);
   const tty = Boolean(out.isTTY);
@@ -43,7 +47,8 @@ export async function runCommand(flags: ParsedFlags, out: NodeJS.WriteStream, er
         mem = `PSS ${formatBytes(e.sample.pssBytes ?? e.sample.rssBytes)}${e.sample.heapUsedBytes ? `, heap ${formatBytes(e.sample.heapUsedBytes)}` : ''}`;
         break;
       case 'log':
-        if (e.level !== 'info' || !tty) say(`${e.level === 'info' ? '·' : e.level === 'warn' ? '!' : '✗'} ${e.message}`);
+        if (e.level !== 'info' || !tty)
+          say(`${e.level === 'info' ? '·' : e.level === 'warn' ? '!' : '✗'} ${e.message}`);
         break;
       default:
         return;

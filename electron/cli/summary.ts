@@ -39,7 +39,10 @@ export function formatSummary(r: Result, dir: string): string {
       );
       if (s.retainerPath.length) lines.push(`    ${s.retainerPath.join(' → ')}`);
       const site = s.allocatedAt?.[0];
-      if (site) lines.push(`    allocated at ${site.functionName || '(anonymous)'} ${site.url}:${site.line}:${site.column}`);
+      if (site)
+        lines.push(
+          `    allocated at ${site.functionName || '(anonymous)'} ${site.url}:${site.line}:${site.column}`,
+        );
     }
   } else if (r.snapshots.length) {
     lines.push('suspects: none');

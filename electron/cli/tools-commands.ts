@@ -34,7 +34,9 @@ export async function serveCommand(flags: ParsedFlags, out: NodeJS.WriteStream):
     dataDir: defaultDataDir(),
     open: flags.open === true,
   });
-  out.write(`leakhound UI: ${server.url}\n(the link holds an access token; anyone with it can start processes as you)\n`);
+  out.write(
+    `leakhound UI: ${server.url}\n(the link holds an access token; anyone with it can start processes as you)\n`,
+  );
   const stop = () => {
     void server.close().then(() => process.exit(0));
   };
@@ -43,11 +45,16 @@ export async function serveCommand(flags: ParsedFlags, out: NodeJS.WriteStream):
   return 0;
 }
 
-export async function reportCommand(flags: ParsedFlags, dir: string, out: NodeJS.WriteStream): Promise<number> {
+export async function reportCommand(
+  flags: ParsedFlags,
+  dir: string,
+  out: NodeJS.WriteStream,
+): Promise<number> {
   const { renderReport } = await import('../engine/report/render.js');
   const runDir = path.resolve(dir);
   const paper = flags.paper === undefined ? 'A4' : String(flags.paper);
-  if (paper !== 'A4' && paper !== 'Letter') throw new UserError(`--paper takes A4 or Letter (got "${paper}")`);
+  if (paper !== 'A4' && paper !== 'Letter')
+    throw new UserError(`--paper takes A4 or Letter (got "${paper}")`);
   const both = !flags.pdf && !flags.html;
   const paths = await renderReport(runDir, {
     pdf: flags.pdf ? path.resolve(String(flags.pdf)) : both ? path.join(runDir, 'report.pdf') : undefined,

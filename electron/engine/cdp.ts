@@ -99,7 +99,13 @@ export class CdpClient {
   }
 
   private onMessage(data: Buffer): void {
-    let msg: { id?: number; method?: string; params?: unknown; result?: unknown; error?: { message: string } };
+    let msg: {
+      id?: number;
+      method?: string;
+      params?: unknown;
+      result?: unknown;
+      error?: { message: string };
+    };
     try {
       msg = JSON.parse(data.toString('utf8'));
     } catch {

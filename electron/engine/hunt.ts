@@ -21,12 +21,12 @@ import {
   type Suspect,
   type Verdict,
 } from '../../shared/result';
+import { type NodeInspector as AttachInspector, openNodeInspector } from './attach/node';
+import { injectPythonTree } from './attach/python';
 import { UserError } from './errors';
 import { analyzeSnapshots } from './heap/analyze';
-import { Decimator } from './hunt/decimate';
-import { openNodeInspector, type NodeInspector as AttachInspector } from './attach/node';
-import { injectPythonTree } from './attach/python';
 import { AttachedTarget } from './hunt/attached';
+import { Decimator } from './hunt/decimate';
 import { NodeInspector } from './hunt/node-inspector';
 import { makePlan } from './hunt/plan';
 import { guessRuntime } from './hunt/runtime-guess';
@@ -37,8 +37,8 @@ import { detectRuntime } from './proc/runtime';
 import { TreeSampler } from './proc/sampler';
 import {
   agentBootstrapCode,
-  PythonAgentSession,
   type PyCapture,
+  PythonAgentSession,
   preparePythonAgent,
   pythonAgentEnv,
   pythonSuspects,
@@ -95,7 +95,8 @@ export class Hunt extends EventEmitter {
     super();
     if (!options.spawn && options.attach === undefined)
       throw new UserError('say what to hunt: --spawn "<command line>" or --attach <pid>');
-    if (options.spawn && options.attach !== undefined) throw new UserError('--spawn and --attach exclude each other');
+    if (options.spawn && options.attach !== undefined)
+      throw new UserError('--spawn and --attach exclude each other');
     if (options.spawn && options.load === 'builtin' && !options.url && !options.endpoints?.length)
       throw new UserError('--url is required: the URL to send requests to, e.g. http://127.0.0.1:{port}/');
     if (options.requests !== undefined && options.durationMs !== undefined)
@@ -148,7 +149,13 @@ export class Hunt extends EventEmitter {
 
   private setPhase(phase: Phase, progress: number, message: string): void {
     this.phase = phase;
-    this.emitEvent({ type: 'phase', id: this.id, phase, progress: Math.min(1, Math.max(0, progress)), message });
+    this.emitEvent({
+      type: 'phase',
+      id: this.id,
+      phase,
+      progress: Math.min(1, Math.max(0, progress)),
+      message,
+    });
   }
 
   private log(level: 'info' | 'warn' | 'error', message: string): void {
@@ -228,7 +235,11 @@ export class Hunt extends EventEmitter {
     void target.onExit().then((exit) => {
       if (this.phase === 'stopping' || this.phase === 'done') return;
       this.targetDied = true;
-      const how = exit.signal ? `killed by ${exit.signal}` : exit.code === null ? 'gone' : `exited with code ${exit.code}`;
+      const how = exit.signal
+        ? `killed by ${exit.signal}`
+        : exit.code === null
+          ? 'gone'
+          : `exited with code ${exit.code}`;
       this.log('error', `the target ${how} during the ${this.phase} phase`);
       this.abortLoad.abort();
     });
@@ -320,11 +331,17 @@ export class Hunt extends EventEmitter {
     }
     if (target instanceof AttachedTarget) {
       if (runtime !== 'node') {
-        this.log('warn', `pid ${target.pid} is not Node or Python: memory curves only, no heap detail for this runtime`);
+        this.log(
+          'warn',
+          `pid ${target.pid} is not Node or Python: memory curves only, no heap detail for this runtime`,
+        );
         return;
       }
       this.attachInspector = await openNodeInspector(target.pid);
-      this.log('info', `opened the inspector of pid ${target.pid} on 127.0.0.1:${this.attachInspector.port} (closed again at the end)`);
+      this.log(
+        'info',
+        `opened the inspector of pid ${target.pid} on 127.0.0.1:${this.attachInspector.port} (closed again at the end)`,
+      );
       this.inspector = await NodeInspector.fromClient(this.attachInspector.client);
       await this.startInspector();
       return;
@@ -381,24 +398,30 @@ export class Hunt extends EventEmitter {
 
   private startSampling(rootPid: number): void {
     this.sampler = new TreeSampler({ rootPid, rssHz: 5, pssHz: 1 });
-    this.sampler.on('sample', (s: { t: number; rssBytes: number; pssBytes: number | null; processes: ProcessSample[] }) => {
-      const sample: Sample = {
-        t: this.ms(),
-        requests: this.recorder.requests,
-        rssBytes: s.rssBytes,
-        pssBytes: s.pssBytes,
-        heapUsedBytes: this.heapUsed?.used ?? null,
-        heapTotalBytes: this.heapUsed?.total ?? null,
-        processes: s.processes,
-      };
-      this.samples.push(sample);
-      this.samplesOut?.append(sample);
-      this.emitEvent({ type: 'sample', id: this.id, sample });
-    });
+    this.sampler.on(
+      'sample',
+      (s: { t: number; rssBytes: number; pssBytes: number | null; processes: ProcessSample[] }) => {
+        const sample: Sample = {
+          t: this.ms(),
+          requests: this.recorder.requests,
+          rssBytes: s.rssBytes,
+          pssBytes: s.pssBytes,
+          heapUsedBytes: this.heapUsed?.used ?? null,
+          heapTotalBytes: this.heapUsed?.total ?? null,
+          processes: s.processes,
+        };
+        this.samples.push(sample);
+        this.samplesOut?.append(sample);
+        this.emitEvent({ type: 'sample', id: this.id, sample });
+      },
+    );
     this.sampler.start();
   }
 
-  private async load(endpoints: Endpoint[], budget: { requests?: number; durationMs?: number }): Promise<void> {
+  private async load(
+    endpoints: Endpoint[],
+    budget: { requests?: number; durationMs?: number },
+  ): Promise<void> {
     if (this.stopRequested || this.targetDied) return;
     const o = this.options;
     const ticker = setInterval(() => {
@@ -470,10 +493,18 @@ export class Hunt extends EventEmitter {
         if (per.length) heapBytes = per.reduce((a, p) => a + p.heapBytes, 0);
       }
     } catch (e) {
-      if (!this.targetDied && !this.targetExiting) this.log('warn', `a post-GC measurement failed: ${(e as Error).message}`);
+      if (!this.targetDied && !this.targetExiting)
+        this.log('warn', `a post-GC measurement failed: ${(e as Error).message}`);
     }
     const { pss, rss } = this.treePss();
-    const cp: Checkpoint = { t: this.ms(), requests: this.recorder.requests, heapBytes, externalBytes, pssBytes: pss, rssBytes: rss };
+    const cp: Checkpoint = {
+      t: this.ms(),
+      requests: this.recorder.requests,
+      heapBytes,
+      externalBytes,
+      pssBytes: pss,
+      rssBytes: rss,
+    };
     this.checkpoints.push(cp);
     this.checkpointsOut?.append(cp);
     this.emitEvent({ type: 'checkpoint', id: this.id, checkpoint: cp });
@@ -492,8 +523,18 @@ export class Hunt extends EventEmitter {
         const name = `snapshot-${no}-${label}.heapsnapshot`;
         const file = path.join(this.dir, name);
         const { bytes, pauseMs } = await this.inspector.takeSnapshot(file);
-        this.snapshots.push({ file: name, label, atRequests: at, bytes, pid: this.inspector.pid, pauseMs: Math.round(pauseMs) });
-        this.log('info', `snapshot ${no}: ${(bytes / 1048576).toFixed(1)} MB, target paused ${Math.round(pauseMs)} ms`);
+        this.snapshots.push({
+          file: name,
+          label,
+          atRequests: at,
+          bytes,
+          pid: this.inspector.pid,
+          pauseMs: Math.round(pauseMs),
+        });
+        this.log(
+          'info',
+          `snapshot ${no}: ${(bytes / 1048576).toFixed(1)} MB, target paused ${Math.round(pauseMs)} ms`,
+        );
         return file;
       }
       if (this.python) {
@@ -511,7 +552,8 @@ export class Hunt extends EventEmitter {
         return path.join(this.dir, name);
       }
     } catch (e) {
-      if (!this.targetDied && !this.targetExiting) this.log('warn', `heap capture ${no} failed: ${(e as Error).message}`);
+      if (!this.targetDied && !this.targetExiting)
+        this.log('warn', `heap capture ${no} failed: ${(e as Error).message}`);
     }
     return null;
   }
@@ -548,9 +590,9 @@ export class Hunt extends EventEmitter {
         // the target is gone or the profiler was never started
       }
     }
-    await this.inspector?.close(this.attachInspector ? () => (this.attachInspector as AttachInspector).close() : undefined).catch((e: Error) =>
-      this.log('warn', `could not close the target's inspector: ${e.message}`),
-    );
+    await this.inspector
+      ?.close(this.attachInspector ? () => (this.attachInspector as AttachInspector).close() : undefined)
+      .catch((e: Error) => this.log('warn', `could not close the target's inspector: ${e.message}`));
     if (this.python && this.pythonAttached) await this.python.shutdownAgents().catch(() => []);
     await this.python?.close().catch(() => {});
     const exit = this.target ? await this.target.stop() : null;
@@ -582,7 +624,8 @@ export class Hunt extends EventEmitter {
           : `The hunt failed: ${failure?.message ?? 'unknown error'}.`;
       finalVerdict.reason = `${why} ${finalVerdict.reason}`.trim();
     }
-    const load: LoadStats | null = this.recorder.requests > 0 || this.options.load === 'builtin' ? this.recorder.stats() : null;
+    const load: LoadStats | null =
+      this.recorder.requests > 0 || this.options.load === 'builtin' ? this.recorder.stats() : null;
     const result: Result = {
       schemaVersion: SCHEMA_VERSION,
       id: this.id,
@@ -590,13 +633,20 @@ export class Hunt extends EventEmitter {
       startedAt: this.startedAt.toISOString(),
       endedAt: new Date().toISOString(),
       leakhoundVersion: VERSION,
-      host: { hostname: os.hostname(), platform: `${process.platform}-${process.arch}`, cpus: os.cpus().length, totalMemBytes: os.totalmem() },
+      host: {
+        hostname: os.hostname(),
+        platform: `${process.platform}-${process.arch}`,
+        cpus: os.cpus().length,
+        totalMemBytes: os.totalmem(),
+      },
       options: this.options as unknown as Record<string, unknown>,
       target: {
         runtime: this.inspector ? 'node' : this.python ? 'python' : guessRuntimeSafe(this.options),
         mode: this.options.attach !== undefined ? 'attach' : 'spawn',
         pid: this.target?.pid ?? this.options.attach ?? null,
-        command: this.target ? this.target.argv.join(' ') : (this.options.spawn ?? `pid ${this.options.attach}`),
+        command: this.target
+          ? this.target.argv.join(' ')
+          : (this.options.spawn ?? `pid ${this.options.attach}`),
         url: this.target?.url ?? this.options.url ?? null,
         runtimeVersion: this.inspector?.version ?? null,
         exitCode: this.targetDied ? (exit?.code ?? null) : null,
@@ -635,7 +685,13 @@ export class Hunt extends EventEmitter {
       endedAt: result.endedAt,
     });
     this.phase = 'done';
-    this.emitEvent({ type: 'phase', id: this.id, phase: status === 'failed' ? 'failed' : 'done', progress: 1, message: status });
+    this.emitEvent({
+      type: 'phase',
+      id: this.id,
+      phase: status === 'failed' ? 'failed' : 'done',
+      progress: 1,
+      message: status,
+    });
     this.emitEvent({ type: 'done', id: this.id, status });
     this.eventsOut?.close();
     if (failure instanceof UserError) throw failure;

@@ -39,7 +39,12 @@ export function repairRun(dir: string): Result | null {
     startedAt: meta.startedAt,
     endedAt: null,
     leakhoundVersion: VERSION,
-    host: { hostname: os.hostname(), platform: `${process.platform}-${process.arch}`, cpus: os.cpus().length, totalMemBytes: os.totalmem() },
+    host: {
+      hostname: os.hostname(),
+      platform: `${process.platform}-${process.arch}`,
+      cpus: os.cpus().length,
+      totalMemBytes: os.totalmem(),
+    },
     options: meta.options,
     target: {
       runtime: checkpoints.some((c) => c.externalBytes != null) ? 'node' : 'other',

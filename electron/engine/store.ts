@@ -4,13 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import os from 'node:os';
 import path from 'node:path';
 import type { RunSummary } from '../../shared/api';
-import {
-  type Checkpoint,
-  type Result,
-  type RunStatus,
-  resultSchema,
-  type Sample,
-} from '../../shared/result';
+import { type Checkpoint, type Result, type RunStatus, resultSchema, type Sample } from '../../shared/result';
 import { UserError } from './errors';
 import { readJsonl } from './jsonl';
 
@@ -37,7 +31,8 @@ export const FILES = {
 
 export function defaultDataDir(): string {
   if (process.env.LEAKHOUND_DATA_DIR) return path.resolve(process.env.LEAKHOUND_DATA_DIR);
-  if (process.platform === 'darwin') return path.join(os.homedir(), 'Library', 'Application Support', 'leakhound');
+  if (process.platform === 'darwin')
+    return path.join(os.homedir(), 'Library', 'Application Support', 'leakhound');
   if (process.platform === 'win32')
     return path.join(process.env.APPDATA ?? path.join(os.homedir(), 'AppData', 'Roaming'), 'leakhound');
   const xdg = process.env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share');
@@ -101,7 +96,9 @@ export function readResult(dir: string): Result | null {
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch {
-    throw new UserError(`${file} is not valid JSON: the run folder is damaged; run \`leakhound runs --repair\``);
+    throw new UserError(
+      `${file} is not valid JSON: the run folder is damaged; run \`leakhound runs --repair\``,
+    );
   }
   const parsed = resultSchema.safeParse(raw);
   if (!parsed.success)

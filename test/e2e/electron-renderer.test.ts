@@ -160,9 +160,7 @@ describe('desktop renderer under the desktop CSP, through the real preload', () 
         ),
     );
     expect(refused).toMatch(/^bad params for runs\.get: id:/);
-    expect(
-      await page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations),
-    ).toEqual([]);
+    expect(breaking(await violationsOf(page))).toEqual([]);
     expect(problems).toEqual([]);
     await page.context().close();
   }, 60_000);
@@ -186,9 +184,7 @@ describe('desktop renderer under the desktop CSP, through the real preload', () 
     expect(fs.readFileSync(file, 'utf8')).toMatch(/<svg/);
     expect(calls).toContain('runs.start');
     expect(calls).toContain('reports.export');
-    expect(
-      await page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations),
-    ).toEqual([]);
+    expect(breaking(await violationsOf(page))).toEqual([]);
     expect(problems).toEqual([]);
     await page.context().close();
   }, 150_000);

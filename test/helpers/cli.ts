@@ -32,7 +32,11 @@ export function runCli(
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: opts.cwd ?? ROOT,
-      env: { ...process.env, LEAKHOUND_DATA_DIR: opts.env?.LEAKHOUND_DATA_DIR ?? tmpDir('lh-data-'), ...opts.env },
+      env: {
+        ...process.env,
+        LEAKHOUND_DATA_DIR: opts.env?.LEAKHOUND_DATA_DIR ?? tmpDir('lh-data-'),
+        ...opts.env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -5,17 +5,49 @@ import { runCli, tmpDir } from '../helpers/cli';
 
 const cases: Array<[string, string[], RegExp]> = [
   ['unknown command', ['hunt'], /^leakhound: unknown command 'hunt'; the commands are run, /],
-  ['unknown option', ['run', '--spwan', 'node x.js'], /^leakhound: unknown option --spwan for 'leakhound run'/],
+  [
+    'unknown option',
+    ['run', '--spwan', 'node x.js'],
+    /^leakhound: unknown option --spwan for 'leakhound run'/,
+  ],
   ['missing value', ['run', '--url'], /^leakhound: --url needs a value/],
-  ['bad number', ['run', '--spawn', 'node x', '--url', 'http://127.0.0.1:{port}/', '--requests', 'many'], /--requests takes a whole number/],
-  ['bad duration', ['run', '--spawn', 'node x', '--url', 'http://127.0.0.1:{port}/', '--duration', '5 parsecs'], /--duration takes a duration like/],
+  [
+    'bad number',
+    ['run', '--spawn', 'node x', '--url', 'http://127.0.0.1:{port}/', '--requests', 'many'],
+    /--requests takes a whole number/,
+  ],
+  [
+    'bad duration',
+    ['run', '--spawn', 'node x', '--url', 'http://127.0.0.1:{port}/', '--duration', '5 parsecs'],
+    /--duration takes a duration like/,
+  ],
   ['nothing to hunt', ['run', '--url', 'http://127.0.0.1:3000/'], /^leakhound: say what to hunt: --spawn/],
   ['no url', ['run', '--spawn', 'node x.js'], /^leakhound: --url is required/],
-  ['bad url', ['run', '--spawn', 'node x.js', '--url', 'not a url'], /^leakhound: not a valid URL: not a url/],
-  ['remote url', ['run', '--spawn', 'node x.js', '--url', 'http://10.1.2.3:{port}/'], /is not on this machine: .*--allow-remote/],
-  ['command not found', ['run', '--spawn', 'no-such-server-binary --x', '--url', 'http://127.0.0.1:{port}/'], /^leakhound: command not found: no-such-server-binary is not on PATH/],
-  ['no port', ['run', '--spawn', 'node x.js', '--url', 'http://127.0.0.1/'], /--url has no port and no \{port\}/],
-  ['unclosed quote', ['run', '--spawn', 'node "x.js', '--url', 'http://127.0.0.1:{port}/'], /unclosed " quote/],
+  [
+    'bad url',
+    ['run', '--spawn', 'node x.js', '--url', 'not a url'],
+    /^leakhound: not a valid URL: not a url/,
+  ],
+  [
+    'remote url',
+    ['run', '--spawn', 'node x.js', '--url', 'http://10.1.2.3:{port}/'],
+    /is not on this machine: .*--allow-remote/,
+  ],
+  [
+    'command not found',
+    ['run', '--spawn', 'no-such-server-binary --x', '--url', 'http://127.0.0.1:{port}/'],
+    /^leakhound: command not found: no-such-server-binary is not on PATH/,
+  ],
+  [
+    'no port',
+    ['run', '--spawn', 'node x.js', '--url', 'http://127.0.0.1/'],
+    /--url has no port and no \{port\}/,
+  ],
+  [
+    'unclosed quote',
+    ['run', '--spawn', 'node "x.js', '--url', 'http://127.0.0.1:{port}/'],
+    /unclosed " quote/,
+  ],
 ];
 
 describe('bad input', () => {
@@ -42,7 +74,9 @@ describe('bad input', () => {
       out,
     ]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^leakhound: the target exited with code 3 before listening on 127\.0\.0\.1:\d+; its last output:/);
+    expect(r.stderr).toMatch(
+      /^leakhound: the target exited with code 3 before listening on 127\.0\.0\.1:\d+; its last output:/,
+    );
     expect(r.stderr).toContain('config error: DATABASE_URL is not set');
   });
 
@@ -66,4 +100,3 @@ describe('bad input', () => {
     expect(r.stdout).toContain('--fail-on-leak');
   });
 });
-

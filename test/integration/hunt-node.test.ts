@@ -60,7 +60,11 @@ describe('leaky Node servers are found, with the leaking class named', () => {
   it('closures left on a long-lived emitter', async () => {
     const r = (await hunt('leaky-emitter.js')).result as Result;
     expect(r.verdict.kind).toBe('leak');
-    expect(names(r).slice(0, 3).some((n) => /RequestContext|onConfigChanged/.test(n))).toBe(true);
+    expect(
+      names(r)
+        .slice(0, 3)
+        .some((n) => /RequestContext|onConfigChanged/.test(n)),
+    ).toBe(true);
   });
 
   it('off-heap Buffers retained', async () => {

@@ -66,7 +66,11 @@ describe.skipIf(!existsSync(GUNICORN))('Python targets (Debian gunicorn, flask, 
   });
 
   it('a worker restart mid-run (max-requests) is followed, not mistaken for a leak', async () => {
-    const { result: r } = await hunt('-w 2 --max-requests 700 --max-requests-jitter 1 leaky_flask:app', '/', 3000);
+    const { result: r } = await hunt(
+      '-w 2 --max-requests 700 --max-requests-jitter 1 leaky_flask:app',
+      '/',
+      3000,
+    );
     expect(r.verdict.kind).not.toBe('leak');
     expect(r.target.restarts ?? 0).toBeGreaterThan(0);
     expect(r.target.processes?.filter((p) => p.exited).length).toBeGreaterThan(0);

@@ -2,7 +2,9 @@
 // every response: exact counts, no socket errors, honest latency (autocannon reports p50 ≈
 // 2.6 s and thousands of errors here). Also `leakhound load`'s output.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,6 +111,28 @@ describe('load against gunicorn sync workers', () => {
     );
     expect(text).toMatch(/latency {3}p50 [\d.]+ ms/);
     expect(text.trim().split('\n')).toHaveLength(4);
+  });
+
+  it('`leakhound load` runs a scenario file against gunicorn', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'lh-load-'));
+    const file = path.join(dir, 'scenario.yaml');
+    writeFileSync(
+      file,
+      `baseUrl: ${base}\nrequests: 90\nendpoints:\n  - { path: /, weight: 2 }\n  - { path: /chunked }\nusers: 3\nduration: 20s\n`,
+    );
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (d) => {
+      text += d;
+    });
+    const stats = await runLoadCli(
+      { url: '', durationMs: 0, concurrency: 1, json: false, scenario: file },
+      out,
+    );
+    rmSync(dir, { recursive: true });
+    expect(stats.requests).toBe(90);
+    expect(stats.errors).toBe(0);
+    expect(text).toMatch(/scenario\.yaml \(scenario\): 3 connections/);
   });
 
   it('`leakhound load` fails with one clear line when nothing listens', async () => {

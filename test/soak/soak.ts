@@ -52,7 +52,9 @@ async function main() {
   const last = warm[warm.length - 1]?.[1] ?? 0;
   const peak = Math.max(...warm.map(([, r]) => r));
   console.log(`soak: ${minutes} min hunt, exit ${code}`);
-  console.log(`leakhound RSS: start ${mb(rss[0]?.[1] ?? 0)} MB, after warm-up ${mb(first)} MB, end ${mb(last)} MB, peak ${mb(peak)} MB`);
+  console.log(
+    `leakhound RSS: start ${mb(rss[0]?.[1] ?? 0)} MB, after warm-up ${mb(first)} MB, end ${mb(last)} MB, peak ${mb(peak)} MB`,
+  );
   console.log(`growth after warm-up: ${mb(last - first)} MB (goal < 5 MB)`);
   process.exitCode = last - first < 5 * 1048576 ? 0 : 1;
 }

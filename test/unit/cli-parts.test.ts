@@ -18,7 +18,12 @@ describe('splitCommand', () => {
       '127.0.0.1:{port}',
       'app:create_app("x y")',
     ]);
-    expect(splitCommand(`node -e "console.log(\\"hi\\")" $HOME`)).toEqual(['node', '-e', 'console.log("hi")', '$HOME']);
+    expect(splitCommand(`node -e "console.log(\\"hi\\")" $HOME`)).toEqual([
+      'node',
+      '-e',
+      'console.log("hi")',
+      '$HOME',
+    ]);
     expect(splitCommand(`a\\ b "" c`)).toEqual(['a b', '', 'c']);
   });
 
@@ -42,11 +47,32 @@ describe('flags', () => {
 
   it('maps run flags onto the shared options schema', () => {
     const { flags } = parseArgs(
-      ['--spawn', 'node s.js', '--url=http://127.0.0.1:{port}/', '--requests', '100', '--env', 'A=1', '--env', 'B=x=y', '--report', 'pdf,html', '--fail-on-leak'],
+      [
+        '--spawn',
+        'node s.js',
+        '--url=http://127.0.0.1:{port}/',
+        '--requests',
+        '100',
+        '--env',
+        'A=1',
+        '--env',
+        'B=x=y',
+        '--report',
+        'pdf,html',
+        '--fail-on-leak',
+      ],
       COMMANDS.run,
     );
     const o = runOptionsFromFlags(flags);
-    expect(o).toMatchObject({ spawn: 'node s.js', requests: 100, env: { A: '1', B: 'x=y' }, report: ['pdf', 'html'], failOnLeak: true, concurrency: 10, snapshots: 3 });
+    expect(o).toMatchObject({
+      spawn: 'node s.js',
+      requests: 100,
+      env: { A: '1', B: 'x=y' },
+      report: ['pdf', 'html'],
+      failOnLeak: true,
+      concurrency: 10,
+      snapshots: 3,
+    });
   });
 
   it('rejects a repeated scalar flag and a bad --env', () => {

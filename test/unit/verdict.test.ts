@@ -1,8 +1,8 @@
 // The verdict's statistics on series with known answers.
 import { describe, expect, it } from 'vitest';
-import type { Checkpoint } from '../../shared/result';
 import { decideVerdict } from '../../electron/engine/verdict/decide';
 import { median, quantileSorted, theilSen } from '../../electron/engine/verdict/stats';
+import type { Checkpoint } from '../../shared/result';
 
 // A deterministic pseudo-random generator, so noisy series are the same every run.
 function rng(seed: number) {
@@ -17,7 +17,14 @@ function series(f: (req: number, i: number) => number, n = 13, step = 250): Chec
   return Array.from({ length: n }, (_, i) => {
     const requests = 500 + i * step;
     const heap = f(requests, i);
-    return { t: i * 1000, requests, heapBytes: heap, externalBytes: 0, pssBytes: 40e6 + heap, rssBytes: 50e6 + heap };
+    return {
+      t: i * 1000,
+      requests,
+      heapBytes: heap,
+      externalBytes: 0,
+      pssBytes: 40e6 + heap,
+      rssBytes: 50e6 + heap,
+    };
   });
 }
 

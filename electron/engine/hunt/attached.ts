@@ -1,8 +1,8 @@
 // A target leakhound did not start: we watch it, never signal or stop it, and leave it as
 // we found it (inspector closed, agents shut down).
 import { UserError } from '../errors';
-import { isAlive, readCmdline } from '../proc/procfs';
 import { treePorts } from '../proc/ports';
+import { isAlive, readCmdline } from '../proc/procfs';
 import type { ExitInfo } from '../target/spawn';
 
 export class AttachedTarget {
@@ -29,7 +29,8 @@ export class AttachedTarget {
   }
 
   static async open(pid: number, url: string | undefined): Promise<AttachedTarget> {
-    if (!isAlive(pid)) throw new UserError(`no process with pid ${pid}: list candidates with \`leakhound ps\``);
+    if (!isAlive(pid))
+      throw new UserError(`no process with pid ${pid}: list candidates with \`leakhound ps\``);
     const argv = readCmdline(pid) ?? [`pid ${pid}`];
     const ports = await treePorts(pid);
     let resolved = url;
@@ -43,7 +44,7 @@ export class AttachedTarget {
       resolved = `http://127.0.0.1:${ports[0]}/`;
     }
     if (resolved.includes('{port}'))
-      throw new UserError('{port} only applies to --spawn: give the attached server\'s real URL');
+      throw new UserError("{port} only applies to --spawn: give the attached server's real URL");
     const port = Number(new URL(resolved).port || 80);
     return new AttachedTarget(pid, resolved, port, argv);
   }

@@ -19,7 +19,13 @@ export const SEGMENTS = 12;
 export function makePlan(o: Pick<RunOptions, 'requests' | 'durationMs' | 'warmup' | 'snapshots'>): HuntPlan {
   const segments = SEGMENTS;
   const snapshotAfter =
-    o.snapshots >= 3 ? [0, segments / 2, segments] : o.snapshots === 2 ? [0, segments] : o.snapshots === 1 ? [segments] : [];
+    o.snapshots >= 3
+      ? [0, segments / 2, segments]
+      : o.snapshots === 2
+        ? [0, segments]
+        : o.snapshots === 1
+          ? [segments]
+          : [];
   if (o.durationMs !== undefined && o.requests === undefined) {
     return {
       warmupRequests: o.warmup ?? 200,

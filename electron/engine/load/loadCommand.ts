@@ -3,7 +3,7 @@ import type { LoadStats } from '../../../shared/result';
 import { UserError } from '../errors';
 import { LoadRecorder } from './recorder';
 import { runLoad } from './run';
-import { loadScenarioFile, runScenario } from './scenario';
+import { loadScenarioFile, runScenario, scenarioStages } from './scenario';
 
 export interface LoadCliOptions {
   url: string;
@@ -61,10 +61,17 @@ export async function runLoadCli(opts: LoadCliOptions, out: NodeJS.WritableStrea
   const stats = recorder.stats();
   if (stats.requests === 0 && stats.errorsByKind.connect > 0) {
     throw new UserError(
-      `nothing answered at ${opts.url}: ${recorder.lastError.connect}; is the server running?`,
+      `nothing answered at ${opts.scenario ?? opts.url}: ${recorder.lastError.connect}; is the server running?`,
     );
   }
-  out.write(opts.json ? `${JSON.stringify(stats)}\n` : formatLoadSummary(opts, stats));
+  const header =
+    scenario === null
+      ? opts
+      : {
+          url: `${opts.scenario} (scenario)`,
+          concurrency: Math.max(...scenarioStages(scenario).map((st) => st.users)),
+        };
+  out.write(opts.json ? `${JSON.stringify(stats)}\n` : formatLoadSummary(header, stats));
   return stats;
 }
 

@@ -484,5 +484,9 @@ function validate(opts: LoadPhaseOptions): void {
  * within timeoutMs).
  */
 export function runLoad(opts: LoadPhaseOptions, recorder: LoadRecorder): Promise<void> {
-  return new LoadRun(opts, recorder).start();
+  try {
+    return new LoadRun(opts, recorder).start();
+  } catch (e) {
+    return Promise.reject(e);
+  }
 }

@@ -219,7 +219,7 @@ export interface ScenarioRunOptions {
 }
 
 /** run a whole scenario, stage after stage, on the same connections */
-export function runScenario(
+export async function runScenario(
   s: Scenario,
   recorder: LoadRecorder,
   opts: ScenarioRunOptions = {},

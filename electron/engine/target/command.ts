@@ -34,7 +34,8 @@ export function splitCommand(line: string): string[] {
   }
   if (quote) throw new UserError(`the command line has an unclosed ${quote} quote: ${line}`);
   if (has || cur) out.push(cur);
-  if (out.length === 0) throw new UserError('the command line is empty: give the command that starts your server');
+  if (out.length === 0)
+    throw new UserError('the command line is empty: give the command that starts your server');
   return out;
 }
 
@@ -61,7 +62,9 @@ export function resolveExecutable(cmd: string, cwd: string, envPath = process.en
     }
   }
   if (foundNotExecutable)
-    throw new UserError(`${foundNotExecutable} is not executable: chmod +x it, or run it through its interpreter`);
+    throw new UserError(
+      `${foundNotExecutable} is not executable: chmod +x it, or run it through its interpreter`,
+    );
   throw new UserError(
     cmd.includes('/')
       ? `command not found: ${cmd} does not exist (relative paths are resolved against ${cwd})`

@@ -134,7 +134,9 @@ export class SpawnedTarget {
       .slice(-8);
     const tailText = tail.length ? `; its last output:\n${tail.map((l) => `    ${l}`).join('\n')}` : '';
     if (ready === 'exited') {
-      const how = target.exit?.signal ? `was killed by ${target.exit.signal}` : `exited with code ${target.exit?.code}`;
+      const how = target.exit?.signal
+        ? `was killed by ${target.exit.signal}`
+        : `exited with code ${target.exit?.code}`;
       throw new UserError(`the target ${how} before listening on ${host}:${port}${tailText}`);
     }
     if (ready === 'aborted') throw new UserError('stopped before the target was ready');
@@ -188,7 +190,8 @@ export class SpawnedTarget {
     if (this.logged < LOG_CAP) {
       this.log.write(d);
       this.logged += d.length;
-      if (this.logged >= LOG_CAP) this.log.write(`\n[leakhound: target output beyond ${LOG_CAP} bytes not kept]\n`);
+      if (this.logged >= LOG_CAP)
+        this.log.write(`\n[leakhound: target output beyond ${LOG_CAP} bytes not kept]\n`);
     }
   }
 }

@@ -47,7 +47,10 @@ function examine(
   const early = x.length >= 4 ? theilSen(x.slice(0, half), y.slice(0, half)) : null;
   const earlySpan = x[Math.min(half, x.length) - 1] - x[0];
   const earlyGrowth =
-    early !== null && early.ci95[0] > 0 && early.slope >= minPerRequest && early.slope * earlySpan >= t.minGrowthBytes;
+    early !== null &&
+    early.ci95[0] > 0 &&
+    early.slope >= minPerRequest &&
+    early.slope * earlySpan >= t.minGrowthBytes;
   const significant = fit.ci95[0] > 0 && fit.slope >= minPerRequest && fit.slope * span >= t.minGrowthBytes;
   const sustained =
     late === null || (late.slope >= t.lateFraction * fit.slope && late.slope >= minPerRequest / 2);
