@@ -46,6 +46,8 @@ async function dispatch(argv: string[]): Promise<number> {
       return (await import('./cli/tools-commands.js')).serveCommand(flags, process.stdout);
     case 'report':
       return (await import('./cli/tools-commands.js')).reportCommand(flags, positionals[0], process.stdout);
+    case 'sweep':
+      return (await import('./cli/sweep-command.js')).sweepCommand(flags, process.stdout);
     case 'runs':
       return (await import('./cli/runs-command.js')).runsCommand(flags, process.stdout);
     default:

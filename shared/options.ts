@@ -36,6 +36,8 @@ export const runOptionsSchema = z
     snapshots: z.number().int().min(0).max(3).default(3),
     load: z.enum(['builtin', 'none', 'command']).default('builtin'),
     loadCommand: z.string().optional(),
+    /** a load scenario (see electron/engine/load/scenario.ts): endpoints, variables, think time, stages */
+    scenario: z.record(z.string(), z.unknown()).optional(),
     report: z.array(z.enum(['pdf', 'html'])).default([]),
     revealStrings: z.boolean().default(false),
     allowRemote: z.boolean().default(false),

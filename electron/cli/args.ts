@@ -2,7 +2,7 @@
 // value gets one clear line naming the flag and what it takes, never a stack trace.
 import { UserError } from '../engine/errors';
 
-export type FlagKind = 'string' | 'int' | 'number' | 'duration' | 'bool' | 'list';
+export type FlagKind = 'string' | 'int' | 'count' | 'number' | 'duration' | 'bool' | 'list';
 
 export interface FlagSpec {
   name: string;
@@ -37,6 +37,11 @@ function convert(spec: FlagSpec, raw: string): string | number {
     case 'int': {
       if (!/^\d+$/.test(raw) || Number(raw) <= 0)
         throw new UserError(`--${spec.name} takes a whole number above 0 (got "${raw}")`);
+      return Number(raw);
+    }
+    case 'count': {
+      if (!/^\d+$/.test(raw))
+        throw new UserError(`--${spec.name} takes a whole number, 0 or more (got "${raw}")`);
       return Number(raw);
     }
     case 'number': {

@@ -17,7 +17,7 @@ const RUN_FLAGS: CommandSpec['flags'] = [
   { name: 'rate', kind: 'number', value: 'R', help: 'cap at R requests per second' },
   {
     name: 'warmup',
-    kind: 'int',
+    kind: 'count',
     value: 'N',
     help: 'warm-up requests before the baseline (default 15%, 100–3000)',
   },
@@ -41,12 +41,24 @@ const RUN_FLAGS: CommandSpec['flags'] = [
   },
   { name: 'cwd', kind: 'string', value: 'DIR', help: 'working directory of the server' },
   { name: 'env', kind: 'list', value: 'K=V', help: 'extra environment for the server (repeatable)' },
-  { name: 'snapshots', kind: 'int', value: 'N', help: 'heap captures: 3 (default), 2, 1; --safe for none' },
+  { name: 'snapshots', kind: 'count', value: 'N', help: 'heap captures: 3 (default), 2, 1; --safe for none' },
   {
     name: 'load',
     kind: 'string',
     value: 'MODE',
     help: 'builtin (default) or none (watch live traffic only)',
+  },
+  {
+    name: 'scenario',
+    kind: 'string',
+    value: 'FILE',
+    help: 'load scenario (YAML/JSON): endpoints, weights, variables, think time, stages',
+  },
+  {
+    name: 'load-command',
+    kind: 'string',
+    value: '"CMD"',
+    help: 'your own load tool (k6, locust, wrk …) as the load phase; {port} and {url} filled in',
   },
   {
     name: 'report',
@@ -132,6 +144,27 @@ export const COMMANDS: Record<string, CommandSpec> = {
       { name: 'reveal-strings', kind: 'bool', help: 'include heap string contents' },
     ],
     positionals: [1, 1],
+  },
+  sweep: {
+    name: 'sweep',
+    usage: 'leakhound sweep --spawn "CMD with {name}s" --grid NAME=V1,V2 [--grid …] --url URL [run options]',
+    summary: 'Run the same hunt over a grid of server configurations and compare them (resumable).',
+    flags: [
+      ...RUN_FLAGS.filter((f) => f.name !== 'attach' && f.name !== 'report' && f.name !== 'fail-on-leak'),
+      {
+        name: 'grid',
+        kind: 'list',
+        value: 'NAME=V1,V2',
+        help: 'a parameter and its values; {NAME} in --spawn (repeatable)',
+      },
+      {
+        name: 'goal',
+        kind: 'string',
+        value: 'GOAL',
+        help: 'best configuration by p90 (default), p99, rps or pss',
+      },
+    ],
+    positionals: [0, 0],
   },
   runs: {
     name: 'runs',

@@ -2,6 +2,7 @@
 import type { ZodError } from 'zod';
 import { type RunOptions, runOptionsSchema } from '../../shared/options';
 import { UserError } from '../engine/errors';
+import { loadScenarioFile } from '../engine/load/scenario';
 import type { ParsedFlags } from './args';
 
 export function zodToUserError(err: ZodError, what: string): UserError {
@@ -21,6 +22,9 @@ function parseEnv(list: string[] | undefined): Record<string, string> {
 }
 
 export function runOptionsFromFlags(f: ParsedFlags): RunOptions {
+  const scenario = f.scenario
+    ? (loadScenarioFile(String(f.scenario), { requireLength: false }) as unknown as Record<string, unknown>)
+    : undefined;
   const report = f.report
     ? String(f.report)
         .split(',')
@@ -52,6 +56,7 @@ export function runOptionsFromFlags(f: ParsedFlags): RunOptions {
     snapshots,
     load,
     loadCommand: f['load-command'],
+    scenario,
     report,
     revealStrings: f['reveal-strings'] === true,
     allowRemote: f['allow-remote'] === true,

@@ -27,11 +27,13 @@ import { UserError } from './errors';
 import { analyzeSnapshots } from './heap/analyze';
 import { AttachedTarget } from './hunt/attached';
 import { Decimator } from './hunt/decimate';
+import { ExternalLoad } from './hunt/external-load';
 import { NodeInspector } from './hunt/node-inspector';
 import { makePlan } from './hunt/plan';
 import { guessRuntime } from './hunt/runtime-guess';
 import { JsonlWriter } from './jsonl';
 import { LoadRecorder, runLoad } from './load/generator';
+import { type Scenario, scenarioEndpoints, scenarioStages, validateScenario } from './load/scenario';
 import { descendants, readSmapsRollup } from './proc/procfs';
 import { detectRuntime } from './proc/runtime';
 import { TreeSampler } from './proc/sampler';
@@ -87,6 +89,9 @@ export class Hunt extends EventEmitter {
   private targetExiting = false;
   private phase: Phase = 'starting';
   private abortHunt: (() => void) | null = null;
+  private readonly scenario: Scenario | null;
+  private loadCommand: ExternalLoad | null = null;
+  private measuredStart: number | null = null;
 
   constructor(
     readonly options: RunOptions,
@@ -101,6 +106,17 @@ export class Hunt extends EventEmitter {
       throw new UserError('--url is required: the URL to send requests to, e.g. http://127.0.0.1:{port}/');
     if (options.requests !== undefined && options.durationMs !== undefined)
       throw new UserError('give --requests or --duration, not both');
+    if (options.load === 'command' && !options.loadCommand)
+      throw new UserError(
+        '--load command needs --load-command "CMD", e.g. --load-command "k6 run script.js"',
+      );
+    if (options.load === 'command' && options.durationMs === undefined)
+      throw new UserError(
+        '--load-command needs --duration, so leakhound knows when to take the middle and final snapshots',
+      );
+    this.scenario = options.scenario
+      ? validateScenario(options.scenario, 'scenario', { requireLength: false })
+      : null;
     for (const u of [options.url, ...(options.endpoints ?? []).map((e) => e.url)]) {
       if (!u) continue;
       let parsed: URL;
@@ -263,12 +279,21 @@ export class Hunt extends EventEmitter {
     for (let seg = 0; seg <= plan.segments; seg++) {
       if (seg > 0) {
         this.setPhase('load', (seg - 1) / plan.segments, `load segment ${seg} of ${plan.segments}`);
+        if (seg === 1) this.measuredStart = performance.now();
+        if (seg === 1 && o.load === 'command')
+          this.loadCommand = ExternalLoad.start(o.loadCommand as string, this.dir, target, (m) =>
+            this.log('info', m),
+          );
         if (o.load === 'builtin')
           await this.load(endpoints, {
             requests: plan.segmentRequests ?? undefined,
             durationMs: plan.segmentMs ?? undefined,
           });
         else await this.sleep(plan.segmentMs ?? 5000);
+        if (this.loadCommand?.exited && seg < plan.segments) {
+          this.log('info', 'the load command finished before --duration: taking the final snapshot now');
+          this.stopRequested = true;
+        }
       }
       if (this.targetDied) break;
       const last = seg === plan.segments || this.stopRequested;
@@ -288,6 +313,7 @@ export class Hunt extends EventEmitter {
       if (last) break;
     }
     this.stopHeapPoll();
+    await this.loadCommand?.stop();
 
     // Analysis
     let suspects: Suspect[] = [];
@@ -308,6 +334,7 @@ export class Hunt extends EventEmitter {
 
   private endpoints(port: number): Endpoint[] {
     const sub = (u: string) => u.split('{port}').join(String(port));
+    if (this.scenario) return scenarioEndpoints(this.scenario, sub);
     const list = this.options.endpoints?.length
       ? this.options.endpoints
       : [{ url: this.target?.url ?? (this.options.url as string), method: 'GET', weight: 1 }];
@@ -437,14 +464,16 @@ export class Hunt extends EventEmitter {
     }, 1000);
     ticker.unref();
     try {
+      const stage = this.currentStage();
       await runLoad(
         {
           endpoints,
-          concurrency: o.concurrency,
+          concurrency: stage?.users ?? o.concurrency,
           requests: budget.requests,
           durationMs: budget.durationMs,
-          rate: o.rate,
-          timeoutMs: o.requestTimeoutMs,
+          rate: o.rate ?? stage?.rate,
+          timeoutMs: this.scenario?.timeout ?? o.requestTimeoutMs,
+          thinkTimeMs: this.scenario && this.scenario.thinkTime[1] > 0 ? this.scenario.thinkTime : undefined,
           signal: this.abortLoad.signal,
         },
         this.recorder,
@@ -452,6 +481,18 @@ export class Hunt extends EventEmitter {
     } finally {
       clearInterval(ticker);
     }
+  }
+
+  /** The scenario stage in force at this point of the measured phase (warm-up uses the first). */
+  private currentStage(): { users: number; rate?: number } | null {
+    if (!this.scenario) return null;
+    const stages = scenarioStages(this.scenario);
+    let elapsed = this.measuredStart === null ? 0 : performance.now() - this.measuredStart;
+    for (const st of stages) {
+      if (elapsed < st.durationMs) return st;
+      elapsed -= st.durationMs;
+    }
+    return stages[stages.length - 1];
   }
 
   private sleep(ms: number): Promise<void> {
@@ -580,6 +621,7 @@ export class Hunt extends EventEmitter {
   ): Promise<Result> {
     this.phase = 'stopping';
     this.stopHeapPoll();
+    await this.loadCommand?.stop();
     this.sampler?.stop();
     let allocationProfile: unknown = null;
     if (this.inspector && !this.targetDied) {

@@ -193,7 +193,8 @@ export function classRetained(
   // DFS over the dominator tree with a per-class "open ancestors" counter; the high bit
   // on a stack entry marks the exit of a node whose class was opened
   const open = new Uint32Array(classCount);
-  const stack = new Uint32Array(n * 2 + 2);
+  // the stack starts small and grows: on real heaps it stays far below the node count
+  let stack = new Uint32Array(Math.min(n + 2, 1 << 20));
   let sp = 0;
   stack[sp++] = root;
   const EXIT = 0x80000000;
@@ -206,6 +207,11 @@ export function classRetained(
     const c = classOf[v];
     const kb = domFirst[v];
     const ke = domFirst[v + 1];
+    if (sp + (ke - kb) + 1 > stack.length) {
+      const bigger = new Uint32Array(Math.max(stack.length * 2, sp + (ke - kb) + 1));
+      bigger.set(stack.subarray(0, sp));
+      stack = bigger;
+    }
     if (selfSize[v] && open[c] === 0 && (!mask || mask[v])) {
       ret[c] += retained[v];
       if (kb !== ke) {

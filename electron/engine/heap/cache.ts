@@ -1,15 +1,15 @@
 // On-disk cache of an analysed snapshot (`<file>.lhidx`): the parsed columns, the strings
-// bytes and the dominator tree, dumped as raw typed arrays behind a JSON header. Reopening
+// bytes and the immediate dominators, dumped as raw typed arrays behind a JSON header. Reopening
 // reads them back and redoes only the cheap steps (retained sizes, distances, classes,
 // id index), skipping the parse and the dominator computation. Stale when the snapshot's
 // size or mtime changed.
 import fs from 'node:fs';
 import path from 'node:path';
 import { classTotals, computeClasses } from './aggregate';
-import { dominatedChildren, retainedSizes } from './dominators';
+import { dominatedChildren, retainedSizes, treePreorder } from './dominators';
 import { WeakMapEdgeNames } from './graph';
 import type { HeapAnalysis } from './model';
-import { sortIds } from './model';
+import { sortedIdsOf } from './model';
 import { computeDistances } from './retained';
 import type { HeapSnapshot } from './snapshot';
 import { typeCodes } from './snapshot';
@@ -58,7 +58,6 @@ export function saveAnalysis(a: HeapAnalysis, cacheDir?: string): string | null 
       ['strEnds', raw.ends],
       ['strEscaped', raw.escaped],
       ['idom', a.idom],
-      ['order', a.order],
     ];
     let offset = 0;
     const meta: Header['arrays'] = arrays.map(([name, arr]) => {
@@ -175,7 +174,7 @@ export function loadAnalysis(file: string, cacheDir?: string): HeapAnalysis | nu
         h.stringCount,
       ),
     };
-    return finishFromDominators(snap, get('idom'), get('order'));
+    return finishFromDominators(snap, get('idom'));
   } catch {
     return null;
   } finally {
@@ -184,11 +183,11 @@ export function loadAnalysis(file: string, cacheDir?: string): HeapAnalysis | nu
 }
 
 /** The cheap steps after the dominator tree is known (shared with the cold path's shape). */
-function finishFromDominators(snap: HeapSnapshot, idom: Uint32Array, order: Uint32Array): HeapAnalysis {
+function finishFromDominators(snap: HeapSnapshot, idom: Uint32Array): HeapAnalysis {
   const t = typeCodes(snap);
   const wm = new WeakMapEdgeNames(snap);
-  const retained = retainedSizes(idom, order, snap.nodeSelfSize);
   const { first: domFirst, kids: domKids } = dominatedChildren(idom, snap.rootOrdinal);
+  const retained = retainedSizes(idom, treePreorder(domFirst, domKids, snap.rootOrdinal), snap.nodeSelfSize);
   const { distance, parentEdge } = computeDistances(snap, t, wm);
   const classes = computeClasses(snap, t);
   const totals = classTotals(
@@ -200,13 +199,12 @@ function finishFromDominators(snap: HeapSnapshot, idom: Uint32Array, order: Uint
     domKids,
     snap.rootOrdinal,
   );
-  const { sortedIds, sortedOrd } = sortIds(snap.nodeId);
+  const sortedIds = sortedIdsOf(snap.nodeId);
   return {
     snap,
     t,
     wm,
     idom,
-    order,
     retained,
     distance,
     parentEdge,
@@ -215,6 +213,5 @@ function finishFromDominators(snap: HeapSnapshot, idom: Uint32Array, order: Uint
     classes,
     totals,
     sortedIds,
-    sortedOrd,
   };
 }

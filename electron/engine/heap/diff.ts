@@ -27,12 +27,12 @@ export function diffSnapshots(a: HeapDigest, b: HeapDigest, requestsBetween?: nu
     const k = from.classNames.length;
     const count = new Float64Array(k);
     const size = new Float64Array(k);
-    const { sortedIds, sortedSelf, sortedClass } = from;
-    for (let i = 0; i < sortedIds.length; i++) {
-      const sz = sortedSelf[i];
-      if (!sz || hasId(other, sortedIds[i])) continue;
-      count[sortedClass[i]]++;
-      size[sortedClass[i]] += sz;
+    const { ids, self, cls } = from;
+    for (let i = 0; i < ids.length; i++) {
+      const sz = self[i];
+      if (!sz || hasId(other, ids[i])) continue;
+      count[cls[i]]++;
+      size[cls[i]] += sz;
     }
     return { count, size };
   };

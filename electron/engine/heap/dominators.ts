@@ -171,3 +171,18 @@ export function dominatedChildren(
   for (let v = 0; v < n; v++) if (v !== root) kids[fill[idom[v]]++] = v;
   return { first, kids };
 }
+
+/** Preorder of the dominator tree (parents before children), for bottom-up sums. */
+export function treePreorder(first: Uint32Array, kids: Uint32Array, root: number): Uint32Array {
+  const n = first.length - 1;
+  const order = new Uint32Array(n);
+  // the output doubles as the work list: children are appended as their parent is taken
+  let head = 0;
+  let tail = 0;
+  order[tail++] = root;
+  while (head < tail) {
+    const v = order[head++];
+    for (let j = first[v]; j < first[v + 1]; j++) order[tail++] = kids[j];
+  }
+  return order;
+}

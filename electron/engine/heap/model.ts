@@ -15,8 +15,6 @@ export interface HeapAnalysis {
   t: TypeCodes;
   wm: WeakMapEdgeNames;
   idom: Uint32Array;
-  /** DFS preorder of the dominator computation (kept for the on-disk cache) */
-  order: Uint32Array;
   retained: Float64Array;
   distance: Int32Array;
   parentEdge: Uint32Array;
@@ -24,9 +22,8 @@ export interface HeapAnalysis {
   domKids: Uint32Array;
   classes: Classes;
   totals: ClassTotals;
-  /** node ids ascending, and the ordinal of each */
+  /** node ids ascending (for id lookups across snapshots) */
   sortedIds: Uint32Array;
-  sortedOrd: Uint32Array;
 }
 
 // Each step leaves node-sized scratch arrays behind; V8 frees ArrayBuffers only when it
@@ -48,7 +45,11 @@ export function reclaim(): void {
 export type StepProgress = (step: string, fraction: number) => void;
 
 export function analyzeSnapshot(snap: HeapSnapshot, onStep: StepProgress = () => {}): HeapAnalysis {
-  onStep('indexing edges', 0);
+  // ids first: its scratch arrays then come and go while little else is allocated
+  onStep('indexing ids', 0);
+  const sortedIds = sortedIdsOf(snap.nodeId);
+  reclaim();
+  onStep('indexing edges', 0.05);
   const { t, wm, essential } = prepareGraph(snap);
   reclaim();
   onStep('building retainers', 0.15);
@@ -66,6 +67,7 @@ export function analyzeSnapshot(snap: HeapSnapshot, onStep: StepProgress = () =>
   reclaim();
   onStep('computing retained sizes', 0.6);
   const retained = retainedSizes(idom, order, snap.nodeSelfSize);
+  reclaim();
   const { first: domFirst, kids: domKids } = dominatedChildren(idom, snap.rootOrdinal);
   onStep('computing distances', 0.7);
   const { distance, parentEdge } = computeDistances(snap, t, wm);
@@ -81,15 +83,12 @@ export function analyzeSnapshot(snap: HeapSnapshot, onStep: StepProgress = () =>
     domKids,
     snap.rootOrdinal,
   );
-  onStep('indexing ids', 0.9);
-  const { sortedIds, sortedOrd } = sortIds(snap.nodeId);
   onStep('done', 1);
   return {
     snap,
     t,
     wm,
     idom,
-    order,
     retained,
     distance,
     parentEdge,
@@ -98,29 +97,33 @@ export function analyzeSnapshot(snap: HeapSnapshot, onStep: StepProgress = () =>
     classes,
     totals,
     sortedIds,
-    sortedOrd,
   };
 }
 
-/** Ids sorted ascending with their ordinals: a two-pass LSD radix sort (16 bits a pass), O(n). */
-export function sortIds(ids: Uint32Array): { sortedIds: Uint32Array; sortedOrd: Uint32Array } {
+/** Ordinals sorted by id: a two-pass LSD radix sort (16 bits a pass), O(n). */
+export function ordinalsById(ids: Uint32Array): Uint32Array {
   const n = ids.length;
-  const tmpOrd = new Uint32Array(n);
-  const sortedOrd = new Uint32Array(n);
+  const tmp = new Uint32Array(n);
+  const out = new Uint32Array(n);
   const count = new Uint32Array(65537);
   for (let i = 0; i < n; i++) count[(ids[i] & 0xffff) + 1]++;
   for (let k = 0; k < 65536; k++) count[k + 1] += count[k];
-  for (let i = 0; i < n; i++) tmpOrd[count[ids[i] & 0xffff]++] = i;
+  for (let i = 0; i < n; i++) tmp[count[ids[i] & 0xffff]++] = i;
   count.fill(0);
   for (let i = 0; i < n; i++) count[(ids[i] >>> 16) + 1]++;
   for (let k = 0; k < 65536; k++) count[k + 1] += count[k];
   for (let j = 0; j < n; j++) {
-    const o = tmpOrd[j];
-    sortedOrd[count[ids[o] >>> 16]++] = o;
+    const o = tmp[j];
+    out[count[ids[o] >>> 16]++] = o;
   }
-  const sortedIds = tmpOrd;
-  for (let j = 0; j < n; j++) sortedIds[j] = ids[sortedOrd[j]];
-  return { sortedIds, sortedOrd };
+  return out;
+}
+
+/** Ids ascending; the ordinal permutation is built in place of the result and dropped. */
+export function sortedIdsOf(ids: Uint32Array): Uint32Array {
+  const ord = ordinalsById(ids);
+  for (let j = 0; j < ord.length; j++) ord[j] = ids[ord[j]];
+  return ord;
 }
 
 export function lowerBound(a: Uint32Array, v: number): number {
@@ -134,10 +137,18 @@ export function lowerBound(a: Uint32Array, v: number): number {
   return lo;
 }
 
+// id → ordinal index, built on first use: only interactive queries need it
+const ordIndex = new WeakMap<HeapAnalysis, Uint32Array>();
+
 /** Ordinal of the node with this id, or -1. */
-export function ordinalOfId(a: Pick<HeapAnalysis, 'sortedIds' | 'sortedOrd'>, id: number): number {
+export function ordinalOfId(a: HeapAnalysis, id: number): number {
+  let ord = ordIndex.get(a);
+  if (!ord) {
+    ord = ordinalsById(a.snap.nodeId);
+    ordIndex.set(a, ord);
+  }
   const i = lowerBound(a.sortedIds, id);
-  return i < a.sortedIds.length && a.sortedIds[i] === id ? a.sortedOrd[i] : -1;
+  return i < a.sortedIds.length && a.sortedIds[i] === id ? ord[i] : -1;
 }
 
 export function hasId(a: Pick<HeapAnalysis, 'sortedIds'>, id: number): boolean {
@@ -146,27 +157,28 @@ export function hasId(a: Pick<HeapAnalysis, 'sortedIds'>, id: number): boolean {
 }
 
 /**
- * What later steps need of an earlier snapshot once its graph is dropped: ids (sorted),
- * the class and self size of each (same order), and the class totals. ~12 B per node.
+ * What later steps need of a snapshot once its graph is dropped: per node its id, class
+ * and self size (aligned, node order; these are the analysis' own columns, not copies),
+ * the sorted ids for lookups, and the class totals. 16 B per node.
  */
 export interface HeapDigest {
+  ids: Uint32Array;
+  cls: Uint32Array;
+  self: Uint32Array;
   sortedIds: Uint32Array;
-  sortedClass: Uint32Array;
-  sortedSelf: Uint32Array;
   classNames: string[];
   totals: ClassTotals;
 }
 
 export function digestOf(a: HeapAnalysis): HeapDigest {
-  const n = a.sortedIds.length;
-  const sortedClass = new Uint32Array(n);
-  const sortedSelf = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    const o = a.sortedOrd[i];
-    sortedClass[i] = a.classes.classOf[o];
-    sortedSelf[i] = a.snap.nodeSelfSize[o];
-  }
-  return { sortedIds: a.sortedIds, sortedClass, sortedSelf, classNames: a.classes.names, totals: a.totals };
+  return {
+    ids: a.snap.nodeId,
+    cls: a.classes.classOf,
+    self: a.snap.nodeSelfSize,
+    sortedIds: a.sortedIds,
+    classNames: a.classes.names,
+    totals: a.totals,
+  };
 }
 
 export function classSummary(a: HeapAnalysis): ClassSummaryRow[] {

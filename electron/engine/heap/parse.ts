@@ -114,8 +114,9 @@ class Parser {
   strEsc = false;
   strHasEsc = false;
   strStart = 0;
-  strStarts = new Float64Array(1024);
-  strEnds = new Float64Array(1024);
+  // offsets into the strings store: 32-bit unless the section passes 4 GB
+  strStarts: Float64Array | Uint32Array = new Uint32Array(1024);
+  strEnds: Float64Array | Uint32Array = new Uint32Array(1024);
   strEscaped = new Uint8Array(1024);
   strCount = 0;
 
@@ -224,6 +225,10 @@ class Parser {
       // the strings section is the rest of the file at most; one allocation, no regrowth
       this.strStore = Buffer.allocUnsafe(Math.max(16, this.fileBytes - offset));
       this.strStoreLen = 0;
+      if (this.strStore.length >= 2 ** 32) {
+        this.strStarts = new Float64Array(1024);
+        this.strEnds = new Float64Array(1024);
+      }
       this.pendingStrSkip = true;
       return;
     }
@@ -538,10 +543,11 @@ class Parser {
   pushString(start: number, end: number): void {
     if (this.strCount === this.strStarts.length) {
       const cap = this.strCount * 2;
-      const s = new Float64Array(cap);
+      const wide = this.strStarts instanceof Float64Array;
+      const s = wide ? new Float64Array(cap) : new Uint32Array(cap);
       s.set(this.strStarts);
       this.strStarts = s;
-      const e = new Float64Array(cap);
+      const e = wide ? new Float64Array(cap) : new Uint32Array(cap);
       e.set(this.strEnds);
       this.strEnds = e;
       const x = new Uint8Array(cap);

@@ -6,13 +6,13 @@ import { createHash } from 'node:crypto';
 export class StringTable {
   readonly count: number;
   private readonly bytes: Buffer;
-  private readonly starts: Float64Array;
-  private readonly ends: Float64Array;
+  private readonly starts: Float64Array | Uint32Array;
+  private readonly ends: Float64Array | Uint32Array;
   /** bit set when the string has JSON escapes and needs JSON.parse */
   private readonly escaped: Uint8Array;
   private readonly cache = new Map<number, string>();
 
-  constructor(bytes: Buffer, starts: Float64Array, ends: Float64Array, escaped: Uint8Array, count: number) {
+  constructor(bytes: Buffer, starts: Float64Array | Uint32Array, ends: Float64Array | Uint32Array, escaped: Uint8Array, count: number) {
     this.bytes = bytes;
     this.starts = starts;
     this.ends = ends;
@@ -70,7 +70,7 @@ export class StringTable {
   }
 
   /** Raw parts, for the on-disk cache. */
-  raw(): { bytes: Buffer; starts: Float64Array; ends: Float64Array; escaped: Uint8Array } {
+  raw(): { bytes: Buffer; starts: Float64Array | Uint32Array; ends: Float64Array | Uint32Array; escaped: Uint8Array } {
     return { bytes: this.bytes, starts: this.starts, ends: this.ends, escaped: this.escaped };
   }
 

@@ -114,17 +114,22 @@ export interface Stage {
 }
 
 /** parse and validate a scenario; `source` names the file in error messages */
-export function parseScenario(text: string, source = 'scenario'): Scenario {
+export function parseScenario(text: string, source = 'scenario', opts: ScenarioCheck = {}): Scenario {
   let data: unknown;
   try {
     data = /^\s*[{[]/.test(text) ? JSON.parse(text) : parseYaml(text);
   } catch (e) {
     throw new UserError(`${source}: not valid YAML or JSON: ${(e as Error).message.split('\n')[0]}`);
   }
-  return validateScenario(data, source);
+  return validateScenario(data, source, opts);
 }
 
-export function validateScenario(data: unknown, source = 'scenario'): Scenario {
+export interface ScenarioCheck {
+  /** a hunt has its own --requests/--duration, so its scenario need not say how long (default true) */
+  requireLength?: boolean;
+}
+
+export function validateScenario(data: unknown, source = 'scenario', opts: ScenarioCheck = {}): Scenario {
   const r = scenarioSchema.safeParse(data);
   if (!r.success) {
     const issue = r.error.issues[0];
@@ -156,6 +161,7 @@ export function validateScenario(data: unknown, source = 'scenario'): Scenario {
     }
   }
   if (
+    opts.requireLength !== false &&
     s.stages === undefined &&
     s.ramp === undefined &&
     s.duration === undefined &&
@@ -166,7 +172,7 @@ export function validateScenario(data: unknown, source = 'scenario'): Scenario {
   return s;
 }
 
-export function loadScenarioFile(file: string): Scenario {
+export function loadScenarioFile(file: string, opts: ScenarioCheck = {}): Scenario {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -175,7 +181,7 @@ export function loadScenarioFile(file: string): Scenario {
       `cannot read scenario file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
     );
   }
-  return parseScenario(text, path.basename(file));
+  return parseScenario(text, path.basename(file), opts);
 }
 
 /** the scenario's endpoints as plain Endpoints; `resolve` fills in e.g. {port} */

@@ -152,9 +152,17 @@ export class PythonAgentSession {
   async capture(label: string, opts: CaptureOptions = {}): Promise<PyCapture> {
     const t = Date.now();
     const deadBefore = new Set(this.deadPids);
-    const pids = await this.socketPids();
+    // a quick ping first: a process that cannot answer that (stuck holding the GIL) is
+    // reported, not waited on for the census timeout
+    const all = await this.socketPids();
+    const pids = (await this.processes()).map((p) => p.pid);
+    const errors: { pid: number; error: string }[] = all
+      .filter((pid) => !pids.includes(pid) && !this.deadPids.has(pid))
+      .map((pid) => ({
+        pid,
+        error: `python agent of pid ${pid} did not answer a ping in ${this.timeouts.pingMs} ms`,
+      }));
     const processes: PyCensus[] = [];
-    const errors: { pid: number; error: string }[] = [];
     await Promise.all(
       pids.map(async (pid) => {
         try {

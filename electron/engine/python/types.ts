@@ -78,7 +78,9 @@ export interface PyCheckpoint {
   startedAt: number;
   /** sys.getallocatedblocks() after gc.collect() */
   allocatedBlocks: number;
-  /** allocatedBlocks × 64 (see leakhound_agent.py): the "heap" series, summed over processes */
+  /** blocks the agent keeps for itself (its first census's state), left out of heapBytes */
+  agentBlocks: number;
+  /** (allocatedBlocks − agentBlocks) × 64 (see leakhound_agent.py): the "heap" series, summed over processes */
   heapBytes: number;
   gcCounts: number[];
   gcCollections: number[];

@@ -4,13 +4,14 @@ import { useEffect, useState } from 'react';
 export type Route =
   | { name: 'new' }
   | { name: 'runs' }
-  | { name: 'run'; id: string; tab: 'live' | 'verdict' | 'diff' }
+  | { name: 'run'; id: string; tab: 'live' | 'verdict' | 'diff'; cls?: string }
   | { name: 'compare'; a: string; b: string };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
   if (parts[0] === 'runs' && parts[1]) {
     const tab = parts[2] === 'verdict' || parts[2] === 'diff' ? parts[2] : 'live';
+    if (tab === 'diff' && parts[3]) return { name: 'run', id: parts[1], tab, cls: parts[3] };
     return { name: 'run', id: parts[1], tab };
   }
   if (parts[0] === 'runs') return { name: 'runs' };
@@ -25,7 +26,7 @@ export function href(r: Route): string {
     case 'runs':
       return '#/runs';
     case 'run':
-      return `#/runs/${encodeURIComponent(r.id)}/${r.tab}`;
+      return `#/runs/${encodeURIComponent(r.id)}/${r.tab}${r.cls ? `/${encodeURIComponent(r.cls)}` : ''}`;
     case 'compare':
       return `#/compare/${encodeURIComponent(r.a)}/${encodeURIComponent(r.b)}`;
   }

@@ -160,13 +160,15 @@ function Instances({
   );
 }
 
-export function DiffPanel({ id, state }: { id: string; state: RunState }) {
+export function DiffPanel({ id, state, initialClass }: { id: string; state: RunState; initialClass?: string }) {
   const snaps = state.result?.snapshots ?? [];
   const [from, setFrom] = useState(0);
   const [to, setTo] = useState(Math.max(0, snaps.length - 1));
-  const [filter, setFilter] = useState('');
+  const [filter, setFilter] = useState(initialClass ?? '');
+  const [suspectsOnly, setSuspectsOnly] = useState(false);
+  const suspectNames = useMemo(() => new Set(state.result?.suspects.map((s) => s.name)), [state.result]);
   const [sort, setSort] = useState<SortState>({ key: 'retainedSizeDelta', dir: 'desc' });
-  const [selected, setSelected] = useState<string | null>(null);
+  const [selected, setSelected] = useState<string | null>(initialClass ?? null);
   useEffect(() => setTo(Math.max(0, snaps.length - 1)), [snaps.length]);
   const canDiff = snaps.length >= 2 && from !== to;
   const diff = useAsync(
@@ -176,9 +178,11 @@ export function DiffPanel({ id, state }: { id: string; state: RunState }) {
   const rows = useMemo(() => {
     const needle = filter.trim().toLowerCase();
     const all = diff.data?.rows ?? [];
-    const filtered = needle ? all.filter((r) => r.name.toLowerCase().includes(needle)) : all;
+    const filtered = all.filter(
+      (r) => (!needle || r.name.toLowerCase().includes(needle)) && (!suspectsOnly || suspectNames.has(r.name)),
+    );
     return sortRows(filtered, sort, (r, k) => r[k as keyof DiffRow]);
-  }, [diff.data, filter, sort]);
+  }, [diff.data, filter, sort, suspectsOnly, suspectNames]);
 
   if (!state.result) {
     return (
@@ -228,6 +232,10 @@ export function DiffPanel({ id, state }: { id: string; state: RunState }) {
           value={filter}
           onChange={(e) => setFilter(e.target.value)}
         />
+        <label className="check" title="Classes the three-snapshot analysis reported as leak suspects">
+          <input type="checkbox" checked={suspectsOnly} onChange={(e) => setSuspectsOnly(e.target.checked)} />
+          suspects only ({suspectNames.size})
+        </label>
         <span className="muted" data-testid="diff-count">
           {diff.data ? `${fmtInt(rows.length)} ${rows.length === 1 ? 'class' : 'classes'}` : ''}
           {diff.data?.requestsBetween != null
@@ -260,9 +268,7 @@ export function DiffPanel({ id, state }: { id: string; state: RunState }) {
             sort={sort}
             onSort={(k) => setSort((s) => nextSort(s, k, NUMERIC.has(k)))}
             testId="diff-table"
-            rowClass={(r) =>
-              state.result?.suspects.some((s) => s.name === r.name) ? 'suspect-row' : undefined
-            }
+            rowClass={(r) => (suspectNames.has(r.name) ? 'suspect-row' : undefined)}
           />
         </div>
       )}

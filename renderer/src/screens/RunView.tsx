@@ -15,7 +15,7 @@ const TABS = [
   { tab: 'diff', label: 'Diff' },
 ] as const;
 
-export function RunView({ id, tab }: { id: string; tab: 'live' | 'verdict' | 'diff' }) {
+export function RunView({ id, tab, cls }: { id: string; tab: 'live' | 'verdict' | 'diff'; cls?: string }) {
   const { state, error, loading } = useRun(id);
   const [busy, setBusy] = useState<string | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
@@ -115,7 +115,7 @@ export function RunView({ id, tab }: { id: string; tab: 'live' | 'verdict' | 'di
       <div className="tab-body">
         {tab === 'live' ? <LivePanel state={state} /> : null}
         {tab === 'verdict' ? <VerdictPanel id={id} state={state} /> : null}
-        {tab === 'diff' ? <DiffPanel id={id} state={state} /> : null}
+        {tab === 'diff' ? <DiffPanel key={cls ?? ''} id={id} state={state} initialClass={cls} /> : null}
       </div>
     </div>
   );

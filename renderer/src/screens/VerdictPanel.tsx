@@ -42,7 +42,7 @@ function SuspectCard({ s, rank, id }: { s: Suspect; rank: number; id: string }) 
       <header>
         <span className="rank">#{rank}</span>
         <strong className="mono">{s.name}</strong>
-        <a className="muted small" href={href({ name: 'run', id, tab: 'diff' })}>
+        <a className="muted small" href={href({ name: 'run', id, tab: 'diff', cls: s.name })}>
           open in diff →
         </a>
       </header>

@@ -175,6 +175,9 @@ class _Agent:
         # modules loaded at the first census: a module imported later (lazily, or by the agent
         # itself) brings one-off new objects, never the root of a steady leak
         self.first_modules = None
+        # blocks the agent keeps for itself (the first census's state, ctypes): left out of the
+        # checkpoint's heap figure so that taking the baseline does not look like growth
+        self.own_blocks = 0
         self.tm_started_by_us = False
         self.tm_deadline = None
         self.closed = False
@@ -308,7 +311,8 @@ class _Agent:
             'pid': os.getpid(),
             'startedAt': self.started_at,
             'allocatedBlocks': blocks,
-            'heapBytes': int(blocks * _BLOCK_BYTES),
+            'agentBlocks': self.own_blocks,
+            'heapBytes': int(max(0, blocks - self.own_blocks) * _BLOCK_BYTES),
             'gcCounts': list(gc.get_count()),
             'gcCollections': [g.get('collections', 0) for g in gc.get_stats()],
             'wallMs': _ms(timer.wall()),
@@ -352,9 +356,11 @@ class _Agent:
         if inspect and self.first_counts is not None:
             inspected = self._inspect_growth(types_out, by_type, objs, top, revealStrings, budgetMs / 1000.0)
         if self.first_counts is None:
+            before = sys.getallocatedblocks()
             self.first_counts = {k: v[0] for k, v in types_out.items()}
             self.first_ids = array('Q', sorted(map(id, objs)))
             self.first_modules = frozenset(sys.modules)
+            self.own_blocks += max(0, sys.getallocatedblocks() - before)
         del objs, sizes
         return {
             'pid': os.getpid(),
@@ -375,7 +381,9 @@ class _Agent:
         }
 
     def tracemalloc_start(self, frames=1, maxSeconds=900):
-        _prepare_site_lookup()
+        before = sys.getallocatedblocks()
+        if _prepare_site_lookup():
+            self.own_blocks += max(0, sys.getallocatedblocks() - before)
         if not _tracemalloc.is_tracing():
             _tracemalloc.start(int(frames))
             self.tm_started_by_us = True
@@ -578,10 +586,9 @@ def _prepare_site_lookup():
     """CPython 3.11 looks up objects with a managed __dict__ (plain class instances) at the
     wrong address: it forgets their 16-byte pre-header (fixed in 3.12). The right lookup needs
     ctypes, imported here once when a tracemalloc window opens."""
-    global _raw_traceback
+    global _raw_traceback, _importing
     if _raw_traceback is not None or sys.version_info[:2] != (3, 11):
-        return
-    global _importing
+        return False
     _importing = True
     try:
         import ctypes
@@ -594,6 +601,7 @@ def _prepare_site_lookup():
         _raw_traceback = False
     finally:
         _importing = False
+    return True
 
 
 def _object_site(o):
