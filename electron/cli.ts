@@ -49,7 +49,7 @@ async function dispatch(argv: string[]): Promise<number> {
     case 'sweep':
       return (await import('./cli/sweep-command.js')).sweepCommand(flags, process.stdout);
     case 'runs':
-      return (await import('./cli/runs-command.js')).runsCommand(flags, process.stdout);
+      return (await import('./cli/runs-command.js')).runsCommand(flags, positionals, process.stdout);
     default:
       throw new UserError(`unknown command '${name}'`);
   }

@@ -67,7 +67,11 @@ export const apiMethods = {
   'runs.snapshotNow': { params: z.object({ id: runIdSchema }), result: z.object({ ok: z.boolean() }) },
   'runs.list': { params: z.object({}).strict(), result: z.array(runSummarySchema) },
   'runs.get': {
-    params: z.object({ id: runIdSchema }),
+    params: z.object({
+      id: runIdSchema,
+      /** thin the samples to about this many, keeping peaks, dips and process changes */
+      maxSamples: z.number().int().min(100).optional(),
+    }),
     result: z.object({
       summary: runSummarySchema,
       result: resultSchema.nullable(),

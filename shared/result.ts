@@ -181,5 +181,8 @@ export const resultSchema = z.object({
   warnings: z.array(z.string()),
   /** string contents of the heap are never written unless the user asked for them */
   revealStrings: z.boolean(),
+  /** why the run failed, in one line (status failed) */
+  error: z.string().nullable().optional(),
+  errorKind: z.enum(['target-hung', 'disk-full', 'error']).nullable().optional(),
 });
 export type Result = z.infer<typeof resultSchema>;

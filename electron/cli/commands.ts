@@ -168,12 +168,12 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   runs: {
     name: 'runs',
-    usage: 'leakhound runs [--repair] [--json]',
+    usage: 'leakhound runs [--repair [DIR …]] [--json]',
     summary: 'List past runs; --repair finishes runs interrupted by a crash.',
     flags: [
       { name: 'repair', kind: 'bool', help: 'write result.json for interrupted runs from what is on disk' },
       { name: 'json', kind: 'bool', help: 'print JSON' },
     ],
-    positionals: [0, 0],
+    positionals: [0, 16],
   },
 };

@@ -88,6 +88,10 @@ export async function runCommand(
     );
     return EXIT.targetDied;
   }
+  if (result.status === 'failed') {
+    err.write(`leakhound: ${result.error ?? 'the hunt failed'}\n`);
+    return result.errorKind === 'disk-full' ? EXIT.badInput : EXIT.targetDied;
+  }
   if (result.verdict.kind === 'leak' && options.failOnLeak) return EXIT.leak;
   return EXIT.ok;
 }

@@ -34,7 +34,7 @@ import { guessRuntime } from './hunt/runtime-guess';
 import { JsonlWriter } from './jsonl';
 import { LoadRecorder, runLoad } from './load/generator';
 import { type Scenario, scenarioEndpoints, scenarioStages, validateScenario } from './load/scenario';
-import { descendants, readSmapsRollup } from './proc/procfs';
+import { descendants, readSmapsRollup, startTimeMs } from './proc/procfs';
 import { detectRuntime } from './proc/runtime';
 import { TreeSampler } from './proc/sampler';
 import {
@@ -45,7 +45,16 @@ import {
   pythonAgentEnv,
   pythonSuspects,
 } from './python/session';
-import { defaultDataDir, ensureDir, FILES, newRunId, runsDir, writeFileAtomic, writeMeta } from './store';
+import {
+  defaultDataDir,
+  ensureDir,
+  FILES,
+  newRunId,
+  readMeta,
+  runsDir,
+  writeFileAtomic,
+  writeMeta,
+} from './store';
 import { defaultLogFile, isInspectorChatter, SpawnedTarget } from './target/spawn';
 import { decideVerdict } from './verdict/decide';
 import { VERSION } from './version';
@@ -85,6 +94,11 @@ export class Hunt extends EventEmitter {
   private readonly startedAt = new Date();
   private readonly t0 = performance.now();
   private targetDied = false;
+  /** the target is alive but answered nothing for too long */
+  private targetHung = false;
+  private diskFull = false;
+  /** last time the count of answered requests moved (the hang watchdog) */
+  private progress = { count: 0, stalledMs: 0 };
   /** the target announced it is exiting (Node waits for our inspector to let go) */
   private targetExiting = false;
   private phase: Phase = 'starting';
@@ -207,11 +221,13 @@ export class Hunt extends EventEmitter {
       const outcome = await Promise.race([this.body(), aborted]);
       if (outcome === 'aborted') status = 'interrupted';
       else ({ verdict, suspects } = outcome);
+      // A hung target's figures stop where it stopped: say so rather than judge them.
+      if (this.targetHung || this.diskFull) verdict = null;
     } catch (e) {
       failure = e as Error;
     }
     if (this.targetDied) status = 'target-died';
-    else if (failure) status = 'failed';
+    else if (failure || this.targetHung || this.diskFull) status = 'failed';
     return this.finish(status, failure, verdict, suspects);
   }
 
@@ -260,6 +276,7 @@ export class Hunt extends EventEmitter {
       this.abortLoad.abort();
     });
     this.log('info', `target pid ${target.pid} (${runtime}) at ${target.url}`);
+    if (target instanceof SpawnedTarget) this.recordTargetInMeta(target.pid);
     await this.connectRuntime(runtime);
     this.startSampling(target.pid);
     const endpoints = this.endpoints(target.port);
@@ -296,11 +313,12 @@ export class Hunt extends EventEmitter {
         }
       }
       if (this.targetDied) break;
+      if (this.targetHung) break;
       const last = seg === plan.segments || this.stopRequested;
       await this.checkpoint();
       const planned = plan.snapshotAfter.includes(seg) || (last && plan.snapshotAfter.length > 0);
       const manual = this.manualSnapshots > 0;
-      if ((planned || manual) && !(o.safe && this.inspector)) {
+      if ((planned || manual) && !(o.safe && this.inspector) && !this.diskFull) {
         if (manual) this.manualSnapshots--;
         snapshotNo++;
         const label = !planned ? `manual-${snapshotNo}` : seg === 0 ? 'baseline' : last ? 'final' : 'middle';
@@ -330,6 +348,12 @@ export class Hunt extends EventEmitter {
       unit: o.load === 'builtin' ? 'request' : 'second',
     });
     return { verdict, suspects };
+  }
+
+  /** So a run left by a crash of leakhound can find, and stop, the server it started. */
+  private recordTargetInMeta(pid: number): void {
+    const meta = readMeta(this.dir);
+    if (meta) writeMeta(this.dir, { ...meta, targetPid: pid, targetStartMs: startTimeMs(pid) });
   }
 
   private endpoints(port: number): Endpoint[] {
@@ -451,7 +475,22 @@ export class Hunt extends EventEmitter {
   ): Promise<void> {
     if (this.stopRequested || this.targetDied) return;
     const o = this.options;
+    // A target that stops answering (deadlock, GC death spiral) must not stall the hunt
+    // for hours of timeouts: no response for this long ends the load with a clear reason.
+    const stallMs = this.stallMs();
     const ticker = setInterval(() => {
+      // Only time spent loading counts: snapshots and checkpoints between segments do not.
+      if (this.recorder.requests !== this.progress.count)
+        this.progress = { count: this.recorder.requests, stalledMs: 0 };
+      else this.progress.stalledMs += 1000;
+      if (this.progress.stalledMs > stallMs && !this.targetHung) {
+        this.targetHung = true;
+        this.log(
+          'error',
+          `the target stopped answering: no response for ${Math.round(stallMs / 1000)} s (${this.recorder.errors} errors so far); ending the hunt`,
+        );
+        this.abortLoad.abort();
+      }
       const live = this.recorder.liveStats(2000);
       this.emitEvent({
         type: 'load',
@@ -493,6 +532,11 @@ export class Hunt extends EventEmitter {
       elapsed -= st.durationMs;
     }
     return stages[stages.length - 1];
+  }
+
+  /** No response for this long (across load segments) means the target hangs. */
+  private stallMs(): number {
+    return Math.max(15_000, 3 * (this.scenario?.timeout ?? this.options.requestTimeoutMs));
   }
 
   private sleep(ms: number): Promise<void> {
@@ -593,7 +637,12 @@ export class Hunt extends EventEmitter {
         return path.join(this.dir, name);
       }
     } catch (e) {
-      if (!this.targetDied && !this.targetExiting)
+      if ((e as NodeJS.ErrnoException).code === 'ENOSPC') {
+        // Keep what is on disk, stop adding to it: the final result still needs a little room.
+        this.log('error', `the disk is full: heap snapshot ${no} could not be written; stopping the hunt`);
+        this.diskFull = true;
+        this.stop();
+      } else if (!this.targetDied && !this.targetExiting)
         this.log('warn', `heap capture ${no} failed: ${(e as Error).message}`);
     }
     return null;
@@ -661,9 +710,13 @@ export class Hunt extends EventEmitter {
     if (!verdict) {
       const why = this.targetDied
         ? `The target died during the run (${exit?.signal ? `signal ${exit.signal}` : `exit code ${exit?.code}`}) after ${this.recorder.requests} requests, so the hunt could not finish. What was measured before it died:`
-        : status === 'interrupted'
-          ? 'The hunt was stopped before it finished.'
-          : `The hunt failed: ${failure?.message ?? 'unknown error'}.`;
+        : this.diskFull
+          ? 'The disk filled up during the run, so the hunt was stopped early. What was measured before:'
+          : this.targetHung
+            ? `The target stopped answering requests after ${this.recorder.requests} of them (it is still running, so it is probably deadlocked or stuck in garbage collection). What was measured before:`
+            : status === 'interrupted'
+              ? 'The hunt was stopped before it finished.'
+              : `The hunt failed: ${failure?.message ?? 'unknown error'}.`;
       finalVerdict.reason = `${why} ${finalVerdict.reason}`.trim();
     }
     const load: LoadStats | null =
@@ -710,12 +763,30 @@ export class Hunt extends EventEmitter {
       snapshots: this.snapshots,
       warnings: this.warnings,
       revealStrings: this.options.revealStrings,
+      errorKind: this.targetHung ? 'target-hung' : this.diskFull ? 'disk-full' : failure ? 'error' : null,
+      error: this.diskFull
+        ? `the disk is full: the hunt was stopped early; what was gathered is kept in ${this.dir}`
+        : this.targetHung
+          ? `the target stopped answering after ${this.recorder.requests} requests (no response for ${Math.round(this.stallMs() / 1000)} s); what was gathered is in ${this.dir}`
+          : failure
+            ? failure.message
+            : null,
     };
     const checked = resultSchema.parse(result);
     for (const w of [this.samplesOut, this.checkpointsOut]) w?.close();
     const diskError = this.samplesOut?.error ?? this.checkpointsOut?.error;
     if (diskError) checked.warnings.push(`some samples could not be written to disk: ${diskError.message}`);
-    writeFileAtomic(path.join(this.dir, FILES.result), `${JSON.stringify(checked, null, 1)}\n`);
+    if (this.diskFull) checked.warnings.push('the disk filled up during the run: the hunt was stopped early');
+    try {
+      writeFileAtomic(path.join(this.dir, FILES.result), `${JSON.stringify(checked, null, 1)}\n`);
+    } catch (e) {
+      this.eventsOut?.close();
+      if ((e as NodeJS.ErrnoException).code === 'ENOSPC')
+        throw new UserError(
+          `the disk is full: ${this.dir}/result.json could not be written; what was gathered is kept there (samples.jsonl, checkpoints.jsonl); free some space, then run \`leakhound runs --repair ${this.dir}\``,
+        );
+      throw e;
+    }
     writeMeta(this.dir, {
       id: this.id,
       startedAt: this.startedAt.toISOString(),

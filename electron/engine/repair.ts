@@ -5,17 +5,41 @@ import os from 'node:os';
 import path from 'node:path';
 import { type Checkpoint, type Result, resultSchema, type Sample, SCHEMA_VERSION } from '../../shared/result';
 import { readJsonl } from './jsonl';
-import { effectiveStatus, FILES, readMeta, readResult, writeFileAtomic, writeMeta } from './store';
+import { killTree } from './proc/kill';
+import { isAlive, startTimeMs } from './proc/procfs';
+import {
+  effectiveStatus,
+  FILES,
+  type RunMeta,
+  readMeta,
+  readResult,
+  writeFileAtomic,
+  writeMeta,
+} from './store';
 import { decideVerdict } from './verdict/decide';
 import { VERSION } from './version';
 
 const SNAPSHOT = /^snapshot-(\d+)-([a-z0-9-]+)\.heapsnapshot$/;
 
-export function repairRun(dir: string): Result | null {
+/**
+ * The server a crashed leakhound started is still running (its own process group outlived
+ * us): stop it — but only if the pid still belongs to the process we started.
+ */
+export async function stopOrphanedTarget(meta: RunMeta): Promise<boolean> {
+  const pid = meta.targetPid;
+  if (!pid || meta.targetStartMs == null || !isAlive(pid)) return false;
+  const started = startTimeMs(pid);
+  if (started === null || Math.abs(started - meta.targetStartMs) > 1000) return false;
+  await killTree(pid, { graceMs: 3000 });
+  return true;
+}
+
+export async function repairRun(dir: string): Promise<Result | null> {
   const meta = readMeta(dir);
   if (!meta) return null;
   if (readResult(dir)) return null;
   if (effectiveStatus(meta, null) !== 'interrupted') return null;
+  const stopped = await stopOrphanedTarget(meta);
   const samples = readJsonl<Sample>(path.join(dir, FILES.samples));
   const checkpoints = readJsonl<Checkpoint>(path.join(dir, FILES.checkpoints));
   const snapshots = readdirSync(dir)
@@ -65,7 +89,10 @@ export function repairRun(dir: string): Result | null {
     },
     suspects: [],
     snapshots,
-    warnings: ['repaired after an interrupted run: load statistics and suspects were not computed'],
+    warnings: [
+      'repaired after an interrupted run: load statistics and suspects were not computed',
+      ...(stopped ? [`the target (pid ${meta.targetPid}) was still running and has been stopped`] : []),
+    ],
     revealStrings: false,
   };
   const checked = resultSchema.parse(result);

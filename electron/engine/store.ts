@@ -17,6 +17,8 @@ export interface RunMeta {
   /** pid of the leakhound process that owns the run, to tell "running" from "interrupted" */
   ownerPid: number;
   targetPid?: number | null;
+  /** start time of the target (ms since epoch), so a recycled pid is never mistaken for it */
+  targetStartMs?: number | null;
   endedAt?: string | null;
 }
 
@@ -57,8 +59,13 @@ export function newRunId(now = new Date()): string {
 /** Write a file so that readers see the old or the new content, never half of it. */
 export function writeFileAtomic(file: string, data: string): void {
   const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, data, { mode: 0o600 });
-  renameSync(tmp, file);
+  try {
+    writeFileSync(tmp, data, { mode: 0o600 });
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
 }
 
 export function writeMeta(dir: string, meta: RunMeta): void {

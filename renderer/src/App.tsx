@@ -61,7 +61,9 @@ export function App() {
       <main className="main">
         {route.name === 'new' ? <NewHunt /> : null}
         {route.name === 'runs' ? <Runs /> : null}
-        {route.name === 'run' ? <RunView key={route.id} id={route.id} tab={route.tab} cls={route.cls} /> : null}
+        {route.name === 'run' ? (
+          <RunView key={route.id} id={route.id} tab={route.tab} cls={route.cls} />
+        ) : null}
         {route.name === 'compare' ? <Compare a={route.a} b={route.b} /> : null}
       </main>
     </div>

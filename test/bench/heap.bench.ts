@@ -18,6 +18,8 @@ const OBJECTS_PER_MB = 300_000 / 85;
 
 interface Figures {
   ms: number;
+  /** RSS of the child before the analysis started (Node, tsx, the parser's code) */
+  baseRss?: number;
   cpuMs: number;
   peakRss: number;
   nodes?: number;
@@ -34,19 +36,12 @@ function vmHwm(): number {
 }
 
 async function child(kind: string, file: string): Promise<void> {
-  // load code first: only the analysis itself is timed
-  const dist = path.join(ROOT, 'dist', 'electron', 'engine', 'heap');
-  const useDist = fs.existsSync(path.join(dist, 'model.js'));
-  const parse =
-    kind === 'leakhound'
-      ? require(useDist ? path.join(dist, 'parse.js') : '../../electron/engine/heap/parse')
-      : null;
-  const model =
-    kind === 'leakhound'
-      ? require(useDist ? path.join(dist, 'model.js') : '../../electron/engine/heap/model')
-      : null;
+  // load code first: only the analysis itself is timed (source through tsx: dist may be stale)
+  const parse = kind === 'leakhound' ? require('../../electron/engine/heap/parse') : null;
+  const model = kind === 'leakhound' ? require('../../electron/engine/heap/model') : null;
   const tk = kind === 'toolkit' ? await import('heap-snapshot-toolkit') : null;
   const memlab = kind === 'memlab' ? require('@memlab/core') : null;
+  const baseRss = process.memoryUsage().rss;
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   let nodes = 0;
@@ -71,6 +66,7 @@ async function child(kind: string, file: string): Promise<void> {
     ms: performance.now() - t0,
     cpuMs: (cu.user + cu.system) / 1000,
     peakRss: vmHwm(),
+    baseRss,
     nodes,
   };
   process.stdout.write(`\n@@${JSON.stringify(out)}\n`);
@@ -158,7 +154,7 @@ function main(): void {
       const f = res[k];
       const speed = lh.ms > 0 ? f.ms / lh.ms : Number.NaN;
       console.log(
-        `  ${k.padEnd(10)} ${fmtS(f.ms).padStart(9)} wall, ${fmtS(f.cpuMs).padStart(9)} cpu, ${(fileMb / (f.ms / 1000)).toFixed(0).padStart(4)} MB/s, peak RSS ${(f.peakRss / 2 ** 20).toFixed(0)} MB = ${fmtX(f.peakRss / bytes)} file` +
+        `  ${k.padEnd(10)} ${fmtS(f.ms).padStart(9)} wall, ${fmtS(f.cpuMs).padStart(9)} cpu, ${(fileMb / (f.ms / 1000)).toFixed(0).padStart(4)} MB/s, peak RSS ${(f.peakRss / 2 ** 20).toFixed(0)} MB = ${fmtX(f.peakRss / bytes)} file (${fmtX((f.peakRss - (f.baseRss ?? 0)) / bytes)} above the process's ${((f.baseRss ?? 0) / 2 ** 20).toFixed(0)} MB start)` +
           (k === 'leakhound'
             ? ''
             : `; leakhound is ${fmtX(speed)} faster, ${fmtX(f.peakRss / lh.peakRss)} less memory`) +

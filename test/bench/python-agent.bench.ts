@@ -1,8 +1,9 @@
 // What the Python agent costs its target. Figures, not pass/fail; anchors from the same run.
 //   node --import tsx test/bench/python-agent.bench.ts [--seconds 4] [--objects 100000,1000000]
-// 1. Throughput of gunicorn -w 2 (sync) serving leaky_flask:app `/`: without the agent, with
-//    it idle, with a tracemalloc window open (1 frame), and while censuses run back to back.
-//    Phases are interleaved (A B C D A B C D) so machine drift hits all of them alike.
+// 1. Throughput of gunicorn -w 2 (sync) serving leaky_flask:app `/`: without the agent (two
+//    servers: the A/A pair gives the noise floor), with it idle, with a tracemalloc window open (1 frame), and while censuses run back to back.
+//    Phases are interleaved and rotated each round (A B C D, B C D A, …) so machine drift hits
+//    all of them alike; medians over rounds are printed.
 // 2. How long a census holds one process, for N objects (agent_probe.py + N untracked dicts).
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -16,7 +17,8 @@ const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : dflt;
 };
-const SECONDS = Number(arg('seconds', '4'));
+const SECONDS = Number(arg('seconds', '3'));
+const ROUNDS = Number(arg('rounds', '4'));
 const OBJECTS = arg('objects', '100000,1000000').split(',').map(Number);
 const CONCURRENCY = 8;
 
@@ -45,8 +47,10 @@ async function measure(
 
 async function throughput(): Promise<void> {
   const plain = await startGunicorn('leaky_flask:app', { agent: false });
+  // A/A anchor: a second server without the agent shows how far two identical servers differ
+  const plain2 = await startGunicorn('leaky_flask:app', { agent: false });
   const withAgent = await startGunicorn('leaky_flask:app');
-  const servers: Gunicorn[] = [plain, withAgent];
+  const servers: Gunicorn[] = [plain, plain2, withAgent];
   try {
     const rows: Record<string, { rps: number[]; p99: number[]; max: number[] }> = {};
     const add = (k: string, m: { rps: number; p99: number; max: number }) => {
@@ -55,32 +59,55 @@ async function throughput(): Promise<void> {
       rows[k].p99.push(m.p99);
       rows[k].max.push(m.max);
     };
-    const censusStats: { wallMs: number; cpuMs: number; maxHoldMs: number; objects: number }[] = [];
-    await measure(plain.port, 1000); // warm both
-    await measure(withAgent.port, 1000);
-    for (let round = 0; round < 2; round++) {
-      add('no agent', await measure(plain.port, SECONDS * 1000));
-      add('agent idle', await measure(withAgent.port, SECONDS * 1000));
-      await withAgent.session.startTracemalloc(1);
-      add('agent, tracemalloc on (1 frame)', await measure(withAgent.port, SECONDS * 1000));
-      await withAgent.session.stopTracemalloc();
-      let busy = true;
-      const loop = (async () => {
-        while (busy) {
-          const c = await withAgent.session.capture('bench');
-          for (const p of c.processes) censusStats.push(p);
-        }
-      })();
-      add('agent, censuses back to back', await measure(withAgent.port, SECONDS * 1000));
-      busy = false;
-      await loop;
+    const censusStats: {
+      wallMs: number;
+      cpuMs: number;
+      maxHoldMs: number;
+      maxHoldCpuMs?: number;
+      objects: number;
+    }[] = [];
+    for (const g of servers) await measure(g.port, 1000); // warm up
+    const phases: [string, () => Promise<void>][] = [
+      ['no agent', async () => add('no agent', await measure(plain.port, SECONDS * 1000))],
+      [
+        'no agent (A/A)',
+        async () => add('no agent, 2nd server (A/A)', await measure(plain2.port, SECONDS * 1000)),
+      ],
+      ['agent idle', async () => add('agent idle', await measure(withAgent.port, SECONDS * 1000))],
+      [
+        'tracemalloc',
+        async () => {
+          await withAgent.session.startTracemalloc(1);
+          add('agent, tracemalloc on (1 frame)', await measure(withAgent.port, SECONDS * 1000));
+          await withAgent.session.stopTracemalloc();
+        },
+      ],
+      [
+        'census',
+        async () => {
+          let busy = true;
+          const loop = (async () => {
+            while (busy) {
+              const c = await withAgent.session.capture('bench', { inspect: false });
+              for (const p of c.processes) censusStats.push(p);
+            }
+          })();
+          add('agent, censuses back to back', await measure(withAgent.port, SECONDS * 1000));
+          busy = false;
+          await loop;
+        },
+      ],
+    ];
+    for (let round = 0; round < ROUNDS; round++) {
+      for (let i = 0; i < phases.length; i++) await phases[(i + round) % phases.length][1]();
     }
-    const anchor = rows['no agent'].rps.reduce((a, b) => a + b, 0) / rows['no agent'].rps.length;
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const anchor = median(rows['no agent'].rps);
     console.log(
-      `gunicorn -w 2 sync, leaky_flask:app GET /, ${CONCURRENCY} connections, ${SECONDS} s × 2 rounds`,
+      `gunicorn -w 2 sync, leaky_flask:app GET /, ${CONCURRENCY} connections, ${SECONDS} s × ${ROUNDS} rounds (medians)`,
     );
     for (const [k, v] of Object.entries(rows)) {
-      const rps = v.rps.reduce((a, b) => a + b, 0) / v.rps.length;
+      const rps = median(v.rps);
       console.log(
         `  ${k.padEnd(32)} ${rps.toFixed(0).padStart(6)} req/s  ×${(rps / anchor).toFixed(2)} of no-agent` +
           `   p99 ${Math.max(...v.p99).toFixed(1)} ms  max ${Math.max(...v.max).toFixed(0)} ms`,
@@ -91,7 +118,8 @@ async function throughput(): Promise<void> {
     console.log(
       `  census per process during load: ${w.length} censuses, ~${Math.round(avg((s) => s.objects))} objects, ` +
         `wall ${avg((s) => s.wallMs).toFixed(0)} ms, agent CPU ${avg((s) => s.cpuMs).toFixed(0)} ms, ` +
-        `longest single hold ${Math.max(...w.map((s) => s.maxHoldMs)).toFixed(0)} ms`,
+        `longest single hold ${Math.max(...w.map((s) => s.maxHoldMs)).toFixed(0)} ms wall / ` +
+        `${Math.max(...w.map((s) => s.maxHoldCpuMs ?? 0)).toFixed(0)} ms CPU`,
     );
   } finally {
     for (const s of servers) await s.stop();
@@ -123,7 +151,8 @@ async function holdTimes(): Promise<void> {
       const second = (await s.capture('second')).processes[0];
       console.log(
         `  ${String(first.objects).padStart(8)} objects (${first.untrackedObjects} untracked): ` +
-          `census wall ${first.wallMs.toFixed(0)} ms, CPU ${first.cpuMs.toFixed(0)} ms, longest hold ${first.maxHoldMs.toFixed(0)} ms; ` +
+          `census wall ${first.wallMs.toFixed(0)} ms, CPU ${first.cpuMs.toFixed(0)} ms, longest hold ` +
+          `${first.maxHoldMs.toFixed(0)} ms (${(first.maxHoldCpuMs ?? 0).toFixed(0)} ms CPU); ` +
           `with referrer chains ${second.wallMs.toFixed(0)} ms; checkpoint ${cp.wallMs.toFixed(0)} ms; ` +
           `bytes/block ${first.bytesPerBlock}`,
       );

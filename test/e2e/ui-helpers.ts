@@ -1,7 +1,7 @@
 // Shared set-up for the UI end-to-end tests: a real `leakhound serve` (in-process) over a
 // fresh data folder, Debian's Chromium through playwright-core, screenshots to test-results/ui.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -12,17 +12,37 @@ export const SHOTS = path.join(ROOT, 'test-results', 'ui');
 export const CHROMIUM = '/usr/bin/chromium';
 
 /** Build the renderer once per test file when the bundle is missing or older than its sources. */
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
 export function ensureRendererBuilt(): void {
   const index = path.join(ROOT, 'dist', 'renderer', 'index.html');
-  if (existsSync(index) && !process.env.LEAKHOUND_REBUILD_UI) return;
+  const sources = Math.max(newestMtime(path.join(ROOT, 'renderer')), newestMtime(path.join(ROOT, 'shared')));
+  if (existsSync(index) && statSync(index).mtimeMs >= sources && !process.env.LEAKHOUND_REBUILD_UI) return;
+  // Build beside and swap in, so a test file already serving the old bundle never sees
+  // an emptied folder (vitest runs two files at once).
+  const tmp = path.join(ROOT, 'dist', `.renderer-${process.pid}`);
   execFileSync(
     process.execPath,
-    [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'],
-    {
-      cwd: ROOT,
-      stdio: 'inherit',
-    },
+    [
+      path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'),
+      'build',
+      '--logLevel',
+      'warn',
+      '--outDir',
+      tmp,
+    ],
+    { cwd: ROOT, stdio: 'inherit' },
   );
+  const out = path.join(ROOT, 'dist', 'renderer');
+  rmSync(out, { recursive: true, force: true });
+  renameSync(tmp, out);
 }
 
 export interface UiEnv {

@@ -70,7 +70,9 @@ describe('UI: New hunt', () => {
     // bad input is caught in the form with one line that says what to do
     await page.getByLabel('Connections').fill('lots');
     await page.getByRole('button', { name: 'Start hunt' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toBe('concurrency must be a number, got "lots"');
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toBe('concurrency must be a number, got "lots"');
     expect(problems).toEqual([]);
   }, 30_000);
 

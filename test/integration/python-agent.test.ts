@@ -220,6 +220,22 @@ describe('python agent', () => {
     expect(await s.referrers(p.pid, 'dict')).not.toEqual([]);
   });
 
+  it('leaves its own state out of the heap figure: taking the baseline census is not growth', async () => {
+    const { env, socketDir } = pythonAgentEnv(newRunDir());
+    const p = await probe(env);
+    await p.send('alloc 50000');
+    const s = new PythonAgentSession(socketDir);
+    const [before] = await s.checkpoint();
+    await s.capture('baseline');
+    const [after] = await s.checkpoint();
+    expect(before.agentBlocks).toBe(0);
+    expect(after.agentBlocks).toBeGreaterThan(100); // type keys, counts, ids, module names
+    console.log(
+      `heap figure moved ${after.heapBytes - before.heapBytes} B across the first census; agent keeps ${after.agentBlocks} blocks`,
+    );
+    expect(Math.abs(after.heapBytes - before.heapBytes)).toBeLessThan((after.agentBlocks * 64) / 2);
+  });
+
   it('opens a tracemalloc window on demand and closes it by itself after maxSeconds', async () => {
     const { env, socketDir } = pythonAgentEnv(newRunDir());
     const p = await probe(env);

@@ -124,6 +124,11 @@ describe('createApiHandler: a hunt end to end', () => {
     expect(run.result?.verdict.kind).toBe('leak');
     expect(run.result?.snapshots.length).toBe(3);
     expect(run.samples.length).toBeGreaterThan(3);
+    // thinned for the screen: fewer samples, same first and last
+    const thin = await call('runs.get', { id, maxSamples: 100 });
+    expect(thin.samples.length).toBeLessThanOrEqual(Math.min(run.samples.length, 102));
+    expect(thin.samples[0]).toEqual(run.samples[0]);
+    expect(thin.samples.at(-1)).toEqual(run.samples.at(-1));
     expect(await call('runs.stop', { id })).toEqual({ ok: false });
   }, 120_000);
 

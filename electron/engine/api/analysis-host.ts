@@ -35,6 +35,7 @@ export class AnalysisHost {
       const p = this.pending.get(m.seq);
       if (!p) return;
       this.pending.delete(m.seq);
+      if (this.pending.size === 0) w.unref();
       if (m.ok) p.resolve(m.value);
       else p.reject(m.user ? new UserError(m.message) : new Error(m.message));
     });
@@ -48,7 +49,7 @@ export class AnalysisHost {
       if (this.worker === w)
         fail(new Error(`the analysis worker exited (code ${code}); was it out of memory?`));
     });
-    // The worker must not keep a CLI or test process alive on its own.
+    // An idle worker must not keep a CLI or test process alive; a busy one must.
     w.unref();
     this.worker = w;
     return w;
@@ -59,6 +60,7 @@ export class AnalysisHost {
     const seq = ++this.seq;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(seq, { resolve: resolve as (v: unknown) => void, reject });
+      w.ref();
       w.postMessage({ seq, ...op });
     });
   }

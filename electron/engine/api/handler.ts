@@ -12,6 +12,7 @@ import { listProcesses } from '../proc/ps';
 import { renderReport } from '../report/render';
 import { deleteRun, listRuns, readResult, readRun, runDirOf } from '../store';
 import { AnalysisHost } from './analysis-host';
+import { decimateSamples } from './decimate';
 
 /** A UserError about something that does not exist: the serve transport answers 404. */
 export class NotFoundError extends UserError {}
@@ -30,6 +31,15 @@ export interface ApiHandlerOptions {
 
 type Impl = { [M in ApiMethod]: (p: ParsedParams<M>) => Promise<ApiResult<M>> };
 type ParsedParams<M extends ApiMethod> = (typeof apiMethods)[M]['params']['_zod']['output'];
+
+function fileStamp(file: string): string {
+  try {
+    const st = statSync(file);
+    return `${st.size}:${st.mtimeMs}`;
+  } catch {
+    return 'none';
+  }
+}
 
 export function describeIssue(
   method: string,
@@ -77,6 +87,7 @@ export function createApiHandler(opts: ApiHandlerOptions): ApiHandler {
    * Snapshot files of a run in order: from result.json when written, else by name. Cached
    * by result.json's mtime, so clicking through the diff does not re-read the run each time.
    */
+  const getCache = new Map<string, ApiResult<'runs.get'>>();
   const snapCache = new Map<string, { mtimeMs: number; result: Result | null; files: string[] }>();
   const snapshotFiles = (id: string): { dir: string; result: Result | null; files: string[] } => {
     const dir = runDir(id);
@@ -159,9 +170,26 @@ export function createApiHandler(opts: ApiHandlerOptions): ApiHandler {
       return listRuns(dataDir);
     },
 
-    async 'runs.get'({ id }) {
+    async 'runs.get'({ id, maxSamples }) {
+      const dir = runDir(id);
+      // A finished run does not change: keep its thinned answer instead of re-reading 30 MB.
+      const key = `${dir}\0${maxSamples ?? 0}\0${fileStamp(path.join(dir, 'samples.jsonl'))}\0${fileStamp(path.join(dir, 'result.json'))}`;
+      const hit = getCache.get(key);
+      if (hit) return hit;
       const { summary, result, samples, checkpoints } = loadRun(id);
-      return { summary, result, samples, checkpoints };
+      const out = maxSamples
+        ? {
+            summary,
+            result: result && { ...result, samples: decimateSamples(result.samples, maxSamples) },
+            samples: decimateSamples(samples, maxSamples),
+            checkpoints,
+          }
+        : { summary, result, samples, checkpoints };
+      if (summary.status !== 'running') {
+        getCache.set(key, out);
+        if (getCache.size > 4) getCache.delete(getCache.keys().next().value as string);
+      }
+      return out;
     },
 
     async 'runs.delete'({ id }) {
@@ -178,6 +206,7 @@ export function createApiHandler(opts: ApiHandlerOptions): ApiHandler {
         : [];
       analysis.forget(snaps);
       snapCache.delete(dir);
+      for (const k of getCache.keys()) if (k.startsWith(`${dir}\0`)) getCache.delete(k);
       deleteRun(dataDir, id);
       return { ok: true };
     },

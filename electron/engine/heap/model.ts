@@ -30,7 +30,9 @@ export interface HeapAnalysis {
 // collects, and its external-memory heuristics can be late by a gigabyte on big heaps.
 // A full GC between steps is cheap here (the JS heap is small) and keeps peak RSS down.
 let gcFn: (() => void) | null | undefined;
-export function reclaim(): void {
+export function reclaim(nodeCount = Number.POSITIVE_INFINITY): void {
+  // below a few million nodes the scratch is small and a full GC costs more than it saves
+  if (nodeCount < 2_000_000) return;
   if (gcFn === undefined) {
     try {
       v8.setFlagsFromString('--expose_gc');
@@ -48,30 +50,17 @@ export function analyzeSnapshot(snap: HeapSnapshot, onStep: StepProgress = () =>
   // ids first: its scratch arrays then come and go while little else is allocated
   onStep('indexing ids', 0);
   const sortedIds = sortedIdsOf(snap.nodeId);
-  reclaim();
+  reclaim(snap.nodeCount);
   onStep('indexing edges', 0.05);
   const { t, wm, essential } = prepareGraph(snap);
-  reclaim();
-  onStep('building retainers', 0.15);
-  const preds = buildRetainers(snap, essential, false);
-  onStep('computing dominators', 0.3);
-  const { idom, order } = computeDominators({
-    nodeCount: snap.nodeCount,
-    root: snap.rootOrdinal,
-    firstEdge: snap.firstEdge,
-    edgeTo: snap.edgeTo,
-    essential,
-    predFirst: preds.first,
-    preds: preds.nodes,
-  });
-  reclaim();
-  onStep('computing retained sizes', 0.6);
-  const retained = retainedSizes(idom, order, snap.nodeSelfSize);
-  reclaim();
+  reclaim(snap.nodeCount);
+  // scratch of the dominator step (predecessors, DFS order) lives and dies inside it
+  const { idom, retained } = dominatorStep(snap, essential, onStep);
+  reclaim(snap.nodeCount);
   const { first: domFirst, kids: domKids } = dominatedChildren(idom, snap.rootOrdinal);
   onStep('computing distances', 0.7);
   const { distance, parentEdge } = computeDistances(snap, t, wm);
-  reclaim();
+  reclaim(snap.nodeCount);
   onStep('grouping classes', 0.8);
   const classes = computeClasses(snap, t);
   const totals = classTotals(
@@ -98,6 +87,27 @@ export function analyzeSnapshot(snap: HeapSnapshot, onStep: StepProgress = () =>
     totals,
     sortedIds,
   };
+}
+
+function dominatorStep(
+  snap: HeapSnapshot,
+  essential: Uint8Array,
+  onStep: StepProgress,
+): { idom: Uint32Array; retained: Float64Array } {
+  onStep('building retainers', 0.15);
+  const preds = buildRetainers(snap, essential, false);
+  onStep('computing dominators', 0.3);
+  const { idom, order } = computeDominators({
+    nodeCount: snap.nodeCount,
+    root: snap.rootOrdinal,
+    firstEdge: snap.firstEdge,
+    edgeTo: snap.edgeTo,
+    essential,
+    predFirst: preds.first,
+    preds: preds.nodes,
+  });
+  onStep('computing retained sizes', 0.6);
+  return { idom, retained: retainedSizes(idom, order, snap.nodeSelfSize) };
 }
 
 /** Ordinals sorted by id: a two-pass LSD radix sort (16 bits a pass), O(n). */

@@ -12,7 +12,13 @@ export class StringTable {
   private readonly escaped: Uint8Array;
   private readonly cache = new Map<number, string>();
 
-  constructor(bytes: Buffer, starts: Float64Array | Uint32Array, ends: Float64Array | Uint32Array, escaped: Uint8Array, count: number) {
+  constructor(
+    bytes: Buffer,
+    starts: Float64Array | Uint32Array,
+    ends: Float64Array | Uint32Array,
+    escaped: Uint8Array,
+    count: number,
+  ) {
     this.bytes = bytes;
     this.starts = starts;
     this.ends = ends;
@@ -70,7 +76,12 @@ export class StringTable {
   }
 
   /** Raw parts, for the on-disk cache. */
-  raw(): { bytes: Buffer; starts: Float64Array | Uint32Array; ends: Float64Array | Uint32Array; escaped: Uint8Array } {
+  raw(): {
+    bytes: Buffer;
+    starts: Float64Array | Uint32Array;
+    ends: Float64Array | Uint32Array;
+    escaped: Uint8Array;
+  } {
     return { bytes: this.bytes, starts: this.starts, ends: this.ends, escaped: this.escaped };
   }
 

@@ -108,13 +108,17 @@ export class NodeInspector {
       off();
     }
     const pauseMs = performance.now() - started;
-    out.end();
-    await once(out, 'close');
-    if (writeError) {
+    try {
+      out.end();
+      await once(out, 'close');
+      if (writeError) throw writeError;
+    } catch (e) {
+      // A partial snapshot is useless and, on a full disk, the space is needed for the result.
+      out.destroy();
       try {
         unlinkSync(part);
       } catch {}
-      throw writeError;
+      throw e;
     }
     renameSync(part, file);
     return { bytes: statSync(file).size, pauseMs };

@@ -53,8 +53,10 @@ export const pyCensusSchema = z.object({
   wallMs: z.number(),
   /** CPU time of the agent thread for the whole command (wall minus time lost to other processes) */
   cpuMs: z.number(),
-  /** longest single GIL-holding call: how long request threads could not run at once */
+  /** longest single GIL-holding call (wall): how long request threads could not run at once */
   maxHoldMs: z.number(),
+  /** CPU time of the longest such call: the hold without the waits of a busy machine */
+  maxHoldCpuMs: z.number().optional(),
   tracemalloc: pyTracemallocSchema.optional(),
 });
 export type PyCensus = z.infer<typeof pyCensusSchema>;

@@ -6,7 +6,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors';
 import { killTree } from '../proc/kill';
-import { pickFreePort } from '../proc/ports';
+import { isPortFree, pickFreePort, pidsListeningOn } from '../proc/ports';
 import { PORT_PLACEHOLDER, resolveExecutable, splitCommand, substitutePort } from './command';
 import { waitForPort } from './ready';
 import { LineTail } from './tail';
@@ -56,7 +56,7 @@ export class SpawnedTarget {
     readonly executable: string,
     logFile?: string,
   ) {
-    if (logFile) this.log = createWriteStream(logFile, { flags: 'a' });
+    if (logFile) this.log = createWriteStream(logFile, { flags: 'a', mode: 0o600 });
     child.stdout?.setEncoding('utf8');
     child.stderr?.setEncoding('utf8');
     child.stdout?.on('data', (d: string) => this.copy(d));
@@ -93,6 +93,12 @@ export class SpawnedTarget {
       port = await pickFreePort();
     } else if (parsed.port) {
       port = Number(parsed.port);
+      if (!(await isPortFree(port))) {
+        const holder = pidsListeningOn(port)[0];
+        throw new UserError(
+          `port ${port} is already in use${holder ? ` by pid ${holder}` : ''}: stop that server, or write {port} in --url so leakhound picks a free one${holder ? ` (or hunt it with --attach ${holder})` : ''}`,
+        );
+      }
     } else if (usesPlaceholder) {
       port = await pickFreePort();
     } else {
@@ -137,6 +143,10 @@ export class SpawnedTarget {
       const how = target.exit?.signal
         ? `was killed by ${target.exit.signal}`
         : `exited with code ${target.exit?.code}`;
+      if (target.exit?.code === 0 && !target.exit.signal)
+        throw new UserError(
+          `the target exited with code 0 before listening on ${host}:${port}: if it daemonises itself (e.g. gunicorn --daemon), run it in the foreground, or start it yourself and use --attach PID${tailText}`,
+        );
       throw new UserError(`the target ${how} before listening on ${host}:${port}${tailText}`);
     }
     if (ready === 'aborted') throw new UserError('stopped before the target was ready');

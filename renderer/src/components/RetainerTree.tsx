@@ -16,12 +16,14 @@ interface Props {
   runId: string;
   snapshot: number;
   root: RetainerNode;
+  /** show string contents instead of length + hash */
+  reveal: boolean;
 }
 
 const isRoot = (n: RetainerNode) =>
   n.distance <= 0 || /^\((GC roots|Global handles|Strong roots)\)/.test(n.name);
 
-export function RetainerTree({ runId, snapshot, root }: Props) {
+export function RetainerTree({ runId, snapshot, root, reveal }: Props) {
   const [levels, setLevels] = useState<Map<string, Level>>(new Map());
   const [open, setOpen] = useState<Set<string>>(new Set());
   const levelsRef = useRef(levels);
@@ -31,7 +33,7 @@ export function RetainerTree({ runId, snapshot, root }: Props) {
   useEffect(() => {
     setLevels(new Map());
     setOpen(new Set());
-  }, [root.nodeId, snapshot]);
+  }, [root.nodeId, snapshot, reveal]);
 
   const fetchLevel = useCallback(
     async (key: string, nodeId: number): Promise<RetainerNode[]> => {
@@ -39,7 +41,12 @@ export function RetainerTree({ runId, snapshot, root }: Props) {
       if (have?.items) return have.items;
       setLevels((m) => new Map(m).set(key, { loading: true }));
       try {
-        const items = await call('analysis.retainers', { id: runId, snapshot, nodeId });
+        const items = await call('analysis.retainers', {
+          id: runId,
+          snapshot,
+          nodeId,
+          revealStrings: reveal,
+        });
         setLevels((m) => new Map(m).set(key, { loading: false, items }));
         levelsRef.current = new Map(levelsRef.current).set(key, { loading: false, items });
         return items;
@@ -48,7 +55,7 @@ export function RetainerTree({ runId, snapshot, root }: Props) {
         return [];
       }
     },
-    [runId, snapshot],
+    [runId, snapshot, reveal],
   );
 
   const toggle = (key: string, nodeId: number) => {
@@ -140,7 +147,11 @@ export function RetainerTree({ runId, snapshot, root }: Props) {
         <button type="button" onClick={expandToRoot}>
           Expand path to GC root
         </button>
-        <span className="muted small">strings are shown as length + hash unless revealed</span>
+        <span className="muted small">
+          {reveal
+            ? 'string contents shown'
+            : 'strings shown as length + hash; tick “reveal strings” to see them'}
+        </span>
       </div>
       <ul aria-label="Retainer tree" className="rt">
         {render(root, String(root.nodeId), 0, true)}

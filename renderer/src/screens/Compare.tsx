@@ -9,7 +9,11 @@ import { useAsync } from '../lib/useAsync';
 
 export function Compare({ a, b }: { a: string; b: string }) {
   const runs = useAsync(
-    () => Promise.all([call('runs.get', { id: a }), call('runs.get', { id: b })]),
+    () =>
+      Promise.all([
+        call('runs.get', { id: a, maxSamples: 10_000 }),
+        call('runs.get', { id: b, maxSamples: 10_000 }),
+      ]),
     [a, b],
   );
   if (runs.error) return <ErrorBox error={runs.error} action={<a href="#/runs">Back to runs</a>} />;

@@ -95,6 +95,7 @@ function Instances({
   const [onlyNew, setOnlyNew] = useState(true);
   const [limit, setLimit] = useState(100);
   const [selected, setSelected] = useState<RetainerNode | null>(null);
+  const [reveal, setReveal] = useState(false);
   const inst = useAsync(
     () =>
       call('analysis.instances', {
@@ -105,8 +106,9 @@ function Instances({
         since: since < snapshot ? since : undefined,
         offset: 0,
         limit,
+        revealStrings: reveal,
       }),
-    [runId, snapshot, since, name, onlyNew, limit],
+    [runId, snapshot, since, name, onlyNew, limit, reveal],
   );
   const items = inst.data?.items ?? [];
   return (
@@ -117,6 +119,13 @@ function Instances({
           <label className="check">
             <input type="checkbox" checked={onlyNew} onChange={(e) => setOnlyNew(e.target.checked)} />
             only new
+          </label>
+          <label
+            className="check"
+            title="Heap strings can hold tokens and passwords; they stay hidden unless you ask"
+          >
+            <input type="checkbox" checked={reveal} onChange={(e) => setReveal(e.target.checked)} />
+            reveal strings
           </label>
           <span className="muted">
             {inst.data ? `${fmtInt(items.length)} of ${fmtInt(inst.data.total)}` : ''}
@@ -151,7 +160,7 @@ function Instances({
       </div>
       <div className="retainer-pane">
         {selected ? (
-          <RetainerTree runId={runId} snapshot={snapshot} root={selected} />
+          <RetainerTree runId={runId} snapshot={snapshot} root={selected} reveal={reveal} />
         ) : (
           <Empty title="Select an instance">Its retainers show here, expandable towards the GC roots.</Empty>
         )}
@@ -160,7 +169,15 @@ function Instances({
   );
 }
 
-export function DiffPanel({ id, state, initialClass }: { id: string; state: RunState; initialClass?: string }) {
+export function DiffPanel({
+  id,
+  state,
+  initialClass,
+}: {
+  id: string;
+  state: RunState;
+  initialClass?: string;
+}) {
   const snaps = state.result?.snapshots ?? [];
   const [from, setFrom] = useState(0);
   const [to, setTo] = useState(Math.max(0, snaps.length - 1));
@@ -179,7 +196,8 @@ export function DiffPanel({ id, state, initialClass }: { id: string; state: RunS
     const needle = filter.trim().toLowerCase();
     const all = diff.data?.rows ?? [];
     const filtered = all.filter(
-      (r) => (!needle || r.name.toLowerCase().includes(needle)) && (!suspectsOnly || suspectNames.has(r.name)),
+      (r) =>
+        (!needle || r.name.toLowerCase().includes(needle)) && (!suspectsOnly || suspectNames.has(r.name)),
     );
     return sortRows(filtered, sort, (r, k) => r[k as keyof DiffRow]);
   }, [diff.data, filter, sort, suspectsOnly, suspectNames]);
@@ -195,6 +213,13 @@ export function DiffPanel({ id, state, initialClass }: { id: string; state: RunS
     return (
       <Empty title="This run has fewer than two heap snapshots.">
         Start a hunt with the “Three” or “Two” snapshot plan to compare heaps.
+      </Empty>
+    );
+  }
+  if (!snaps.every((s) => s.file.endsWith('.heapsnapshot'))) {
+    return (
+      <Empty title="This run's heap captures are not V8 snapshots.">
+        Python runs are compared by the agent: the Verdict tab lists the types that grew, per worker process.
       </Empty>
     );
   }

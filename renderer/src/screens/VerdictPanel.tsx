@@ -1,7 +1,9 @@
 // Verdict: the answer first (leak / no leak / inconclusive, bytes per request ± 95% CI),
 // then why in plain words, then the suspects with the path that keeps them alive.
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
+import type uPlot from 'uplot';
 import type { Suspect } from '../../../shared/result';
+import { Chart } from '../components/Chart';
 import { Empty, Loading } from '../components/States';
 import {
   fmtBytes,
@@ -85,6 +87,16 @@ export function VerdictPanel({ id, state }: { id: string; state: RunState }) {
   const [exported, setExported] = useState<string | null>(null);
   const [exporting, setExporting] = useState<string | null>(null);
   const r = state.result;
+  const checkpoints = r?.checkpoints.length ? r.checkpoints : state.checkpoints;
+  // The series the verdict is fitted on: memory after a forced GC at each checkpoint.
+  const fit = useMemo(() => {
+    const pts = checkpoints.filter((c) => c.heapBytes != null || c.pssBytes != null);
+    return [
+      pts.map((c) => c.requests),
+      pts.map((c) => c.heapBytes ?? null),
+      pts.map((c) => c.pssBytes ?? null),
+    ] as unknown as uPlot.AlignedData;
+  }, [checkpoints]);
   if (!r) {
     if (state.status === 'running')
       return (
@@ -141,17 +153,32 @@ export function VerdictPanel({ id, state }: { id: string; state: RunState }) {
       </section>
 
       <div className="verdict-grid">
-        <section className="card">
-          <h2>Top suspects</h2>
-          {r.suspects.length === 0 ? (
-            <p className="muted">
-              No object class grew with the requests
-              {r.snapshots.length === 0 ? ' (no heap snapshots were taken in this run)' : ''}.
-            </p>
-          ) : (
-            r.suspects.slice(0, 5).map((s, i) => <SuspectCard key={s.name} s={s} rank={i + 1} id={id} />)
-          )}
-        </section>
+        <div>
+          {fit[0].length >= 2 ? (
+            <Chart
+              title="After each forced GC: JS heap (+ external) and PSS, against requests served"
+              xLabel="requests served"
+              data={fit}
+              series={[
+                { label: 'heap after GC', color: '#10b981', width: 2 },
+                { label: 'PSS', color: '#6d5dfc', width: 1.5, dash: [4, 3] },
+              ]}
+              height={180}
+              testId="verdict-fit"
+            />
+          ) : null}
+          <section className="card">
+            <h2>Top suspects</h2>
+            {r.suspects.length === 0 ? (
+              <p className="muted">
+                No object class grew with the requests
+                {r.snapshots.length === 0 ? ' (no heap snapshots were taken in this run)' : ''}.
+              </p>
+            ) : (
+              r.suspects.slice(0, 5).map((s, i) => <SuspectCard key={s.name} s={s} rank={i + 1} id={id} />)
+            )}
+          </section>
+        </div>
         <aside className="card side">
           <h2>Run</h2>
           <dl className="kv">
