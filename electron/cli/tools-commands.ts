@@ -5,11 +5,13 @@ import { defaultDataDir } from '../engine/store';
 import type { ParsedFlags } from './args';
 
 export async function loadCommand(flags: ParsedFlags, out: NodeJS.WriteStream): Promise<number> {
-  if (!flags.url) throw new UserError('--url is required: leakhound load --url http://127.0.0.1:3000/');
+  if (!flags.url && !flags.scenario)
+    throw new UserError('--url or --scenario is required: leakhound load --url http://127.0.0.1:3000/');
   const { runLoadCli } = await import('../engine/load/loadCommand.js');
   await runLoadCli(
     {
-      url: String(flags.url),
+      url: flags.url ? String(flags.url) : '',
+      scenario: flags.scenario ? String(flags.scenario) : undefined,
       durationMs: (flags.duration as number | undefined) ?? 10_000,
       concurrency: (flags.concurrency as number | undefined) ?? 50,
       rate: flags.rate as number | undefined,

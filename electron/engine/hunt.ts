@@ -56,7 +56,7 @@ import {
   writeMeta,
 } from './store';
 import { defaultLogFile, isInspectorChatter, SpawnedTarget } from './target/spawn';
-import { decideVerdict } from './verdict/decide';
+import { crossCheck, decideVerdict } from './verdict/decide';
 import { VERSION } from './version';
 
 export interface HuntEnv {
@@ -340,13 +340,14 @@ export class Hunt extends EventEmitter {
       suspects = await this.analyse(snapshotFiles, snapshotAt);
     }
     const measured = this.checkpoints.filter((c) => c.requests >= warmupRequests);
-    const verdict = decideVerdict({
+    const decided = decideVerdict({
       checkpoints: measured,
       suspects,
       heapKnown: this.inspector !== null || this.python !== null,
       heapLabel: this.inspector ? 'the JS heap (used + external)' : 'the Python heap',
       unit: o.load === 'builtin' ? 'request' : 'second',
     });
+    const verdict = crossCheck(decided, suspects, snapshotFiles.length >= 3 || this.pyCaptures.length >= 3);
     return { verdict, suspects };
   }
 
@@ -623,12 +624,14 @@ export class Hunt extends EventEmitter {
         return file;
       }
       if (this.python) {
-        if (label === 'baseline' && !this.options.safe) await this.python.startTracemalloc(1);
         const capture = await this.python.capture(label, {
           tracemalloc: label === 'final' && !this.options.safe,
           atRequests: at,
           revealStrings: this.options.revealStrings,
         });
+        // tracemalloc slows requests ~2×: on only for the last interval, whose allocations
+        // are the ones the suspects' sites come from.
+        if (label === 'middle' && !this.options.safe) await this.python.startTracemalloc(1);
         if (label === 'final' && !this.options.safe) await this.python.stopTracemalloc();
         const name = `python-capture-${no}-${label}.json`;
         writeFileAtomic(path.join(this.dir, name), JSON.stringify(capture));

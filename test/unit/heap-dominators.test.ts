@@ -201,22 +201,23 @@ describe('retained sizes match DevTools (heap-snapshot-toolkit) on real snapshot
       }
       expect(retainedMismatch).toBe(0);
       expect(idomMismatch).toBe(0);
-      // class totals: DevTools splits same-named classes by source location; compare the unsplit ones
+      // class totals, plain-object interfaces ({a, b}) included; DevTools splits same-named
+      // classes by source location, so compare the names it does not split
       const byName = new Map<string, { count: number; self: number; maxRet: number; keys: number }>();
       for (const v of Object.values(ts.aggregatesWithFilter({}))) {
         const x = byName.get(v.name);
         if (x) x.keys++;
         else byName.set(v.name, { count: v.count, self: v.self, maxRet: v.maxRet, keys: 1 });
       }
-      const rows = classSummary(a).filter((r) => !r.name.startsWith('{') && r.name !== 'Object');
+      const rows = classSummary(a);
       let compared = 0;
-      for (const r of rows.slice(0, 40)) {
+      for (const r of rows.slice(0, 60)) {
         const o = byName.get(r.name);
         if (!o || o.keys > 1) continue;
         expect([r.name, r.count, r.selfSize, r.retainedSize]).toEqual([r.name, o.count, o.self, o.maxRet]);
         compared++;
       }
-      expect(compared).toBeGreaterThan(25);
+      expect(compared).toBeGreaterThan(30);
     }, 120_000);
   }
 });

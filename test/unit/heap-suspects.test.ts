@@ -53,6 +53,22 @@ describe('three-snapshot suspects', () => {
     expect(r.suspects).toEqual([]);
   }, 60_000);
 
+  it('does not call a cache that filled once and then stayed flat a leak', async () => {
+    const plateau = writeSnapshots('plateau', 2000);
+    try {
+      const r = await analyzeSnapshots(plateau.files, { requestsBetween: 2000, mode: 'inline' });
+      expect(r.suspects).toEqual([]);
+      // the same entries are new-and-alive for the two-snapshot view, which is what it reports
+      const two = await analyzeSnapshots([plateau.files[0], plateau.files[2]], {
+        requestsBetween: 2000,
+        mode: 'inline',
+      });
+      expect(two.suspects[0]?.name).toBe('OrderAuditEntry');
+    } finally {
+      fs.rmSync(plateau.dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('finds a Buffer leak by its external (backing store) size', async () => {
     const r = await analyzeSnapshots(buffer.files, { requestsBetween: 200, mode: 'inline' });
     expect(r.suspects[0].name).toBe('Buffer');

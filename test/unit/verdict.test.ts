@@ -1,6 +1,6 @@
 // The verdict's statistics on series with known answers.
 import { describe, expect, it } from 'vitest';
-import { decideVerdict } from '../../electron/engine/verdict/decide';
+import { crossCheck, decideVerdict } from '../../electron/engine/verdict/decide';
 import { median, quantileSorted, theilSen } from '../../electron/engine/verdict/stats';
 import type { Checkpoint } from '../../shared/result';
 
@@ -119,5 +119,34 @@ describe('decideVerdict', () => {
     const v = verdictOf(series((req) => req * 1000, 3));
     expect(v.kind).toBe('inconclusive');
     expect(v.reason).toMatch(/Run longer/);
+  });
+});
+
+describe('crossCheck', () => {
+  const leak = decideVerdict({
+    checkpoints: series((req) => 20e6 + 400 * req),
+    suspects: [],
+    heapKnown: true,
+    heapLabel: 'the heap',
+  });
+  const suspect = {
+    name: 'OrderAuditEntry',
+    countDelta: 3000,
+    countPerRequest: 1,
+    selfSizeDelta: 1,
+    retainedSizeDelta: 1,
+    retainerPath: [],
+  };
+
+  it('a leak curve with a suspect stays a leak', () => {
+    expect(crossCheck(leak, [suspect], true).kind).toBe('leak');
+  });
+  it('a leak curve that no captured type accounts for is inconclusive', () => {
+    const v = crossCheck(leak, [], true);
+    expect(v.kind).toBe('inconclusive');
+    expect(v.reason).toMatch(/no object type kept growing/);
+  });
+  it('without three captures the curve alone decides', () => {
+    expect(crossCheck(leak, [], false).kind).toBe('leak');
   });
 });

@@ -19,6 +19,7 @@ export interface Classes {
 }
 
 // DevTools' thresholds for naming plain objects by shape
+const MIN_INTERFACE_PROPERTY_COUNT = 1;
 const MAX_INTERFACE_NAME_LENGTH = 120;
 const MIN_OBJECT_COUNT_PER_INTERFACE = 2;
 const MIN_OBJECT_PROPORTION_PER_INTERFACE = 1000;
@@ -32,7 +33,7 @@ function formatPropertyName(name: string): string {
 }
 
 export function computeClasses(s: HeapSnapshot, t: TypeCodes): Classes {
-  const { nodeCount, nodeType, nodeName, firstEdge, edgeType, edgeName, strings } = s;
+  const { nodeCount, nodeType, nodeName, strings } = s;
   const names: string[] = [];
   const byName = new Map<string, number>();
   const classFor = (name: string) => {
@@ -64,33 +65,16 @@ export function computeClasses(s: HeapSnapshot, t: TypeCodes): Classes {
     return protoName[i] === 1;
   };
   const classOf = new Uint32Array(nodeCount);
-  // plain objects: a hash of their property names; common shapes get a class of their own
-  // (DevTools' interface definitions). Two passes instead of a per-node Map.
-  const shapeKey = (n: number): number => {
-    let h = 7;
-    let props = 0;
-    for (let e = firstEdge[n], end = firstEdge[n + 1]; e < end; e++) {
-      if (edgeType[e] !== t.eProperty || isProto(edgeName[e])) continue;
-      h = (Math.imul(h, 31) + edgeName[e] + 1) | 0;
-      if (++props > 40) break;
-    }
-    return props === 0 ? 0 : h * 64 + props;
-  };
   const isPlain = (ni: number) => {
     if (objectNameIdx < 0 && strings.get(ni) === 'Object') objectNameIdx = ni;
     return ni === objectNameIdx;
   };
-  const shapeCount = new Map<number, number>();
   let plainTotal = 0;
   for (let n = 0; n < nodeCount; n++) {
     const ty = nodeType[n];
     if (ty === t.object || ty === t.native) {
       const ni = nodeName[n];
-      if (ty === t.object && isPlain(ni)) {
-        plainTotal++;
-        const key = shapeKey(n);
-        if (key !== 0) shapeCount.set(key, (shapeCount.get(key) ?? 0) + 1);
-      }
+      if (ty === t.object && isPlain(ni)) plainTotal++;
       let c = byString[ni];
       if (c < 0) {
         let name = strings.get(ni);
@@ -105,34 +89,169 @@ export function computeClasses(s: HeapSnapshot, t: TypeCodes): Classes {
       classOf[n] = fixed(ty);
     }
   }
-  const minCount = Math.max(MIN_OBJECT_COUNT_PER_INTERFACE, plainTotal / MIN_OBJECT_PROPORTION_PER_INTERFACE);
-  const shapeClass = new Map<number, number>();
-  if (objectNameIdx >= 0) {
-    for (let n = 0; n < nodeCount; n++) {
-      if (nodeType[n] !== t.object || nodeName[n] !== objectNameIdx) continue;
-      const key = shapeKey(n);
-      if (key === 0 || (shapeCount.get(key) ?? 0) < minCount) continue;
-      let c = shapeClass.get(key);
-      if (c === undefined) {
-        c = classFor(shapeName(s, t, n, isProto));
-        shapeClass.set(key, c);
-      }
-      classOf[n] = c;
-    }
+  if (objectNameIdx >= 0 && plainTotal > 0) {
+    nameInterfaces(s, t, objectNameIdx, plainTotal, isProto, classOf, classFor);
   }
   return { classOf, names };
 }
 
-function shapeName(s: HeapSnapshot, t: TypeCodes, n: number, isProto: (i: number) => boolean): string {
-  let name = '{';
-  for (let e = s.firstEdge[n], end = s.firstEdge[n + 1]; e < end; e++) {
-    if (s.edgeType[e] !== t.eProperty || isProto(s.edgeName[e])) continue;
-    const p = formatPropertyName(s.strings.get(s.edgeName[e]));
-    if (name.length > 1 && name.length + p.length > MAX_INTERFACE_NAME_LENGTH) break;
-    if (name.length !== 1) name += ', ';
-    name += p;
+interface Definition {
+  name: string;
+  /** property name string indices */
+  props: number[];
+  count: number;
+  first: number;
+}
+
+interface TreeNode {
+  next: Map<number, TreeNode>;
+  match: { cls: number; props: number; index: number } | null;
+}
+
+/**
+ * DevTools' interface definitions: the most common property lists of plain objects become
+ * class names like `{id, token}`, and each plain object takes the definition with the most
+ * properties that it has all of (ties: the more common one). Keys are hashes of property
+ * name indices, so no string is built per object.
+ */
+function nameInterfaces(
+  s: HeapSnapshot,
+  t: TypeCodes,
+  objectNameIdx: number,
+  plainTotal: number,
+  isProto: (i: number) => boolean,
+  classOf: Uint32Array,
+  classFor: (name: string) => number,
+): void {
+  const { nodeCount, nodeType, nodeName, firstEdge, edgeType, edgeName, strings } = s;
+  const fmtLen = new Int32Array(strings.count).fill(-1);
+  const lenOf = (i: number) => {
+    if (fmtLen[i] < 0) fmtLen[i] = formatPropertyName(strings.get(i)).length;
+    return fmtLen[i];
+  };
+  // 1. infer: the interface name of each plain object, as DevTools builds it, hashed
+  const cands = new Map<number, Definition>();
+  let lastKey = 0;
+  let lastDef: Definition | null = null;
+  for (let n = 0; n < nodeCount; n++) {
+    if (nodeType[n] !== t.object || nodeName[n] !== objectNameIdx) continue;
+    let len = 1;
+    let h = 7;
+    let props = 0;
+    for (let e = firstEdge[n], end = firstEdge[n + 1]; e < end; e++) {
+      if (edgeType[e] !== t.eProperty || isProto(edgeName[e])) continue;
+      const fl = lenOf(edgeName[e]);
+      if (len > MIN_INTERFACE_PROPERTY_COUNT && len + fl > MAX_INTERFACE_NAME_LENGTH) break;
+      if (len !== 1) len += 2;
+      len += fl;
+      h = (Math.imul(h, 31) + edgeName[e] + 1) | 0;
+      props++;
+    }
+    if (props === 0) continue;
+    const key = (h ^ Math.imul(props, 0x9e3779b1)) | 0;
+    // objects of one shape tend to come in runs: skip the map for a repeat
+    if (key === lastKey && lastDef) {
+      lastDef.count++;
+      continue;
+    }
+    let d = cands.get(key);
+    if (d) d.count++;
+    else {
+      d = { name: '', props: [], count: 1, first: n };
+      cands.set(key, d);
+    }
+    lastKey = key;
+    lastDef = d;
   }
-  return `${name}}`;
+  const minCount = Math.max(MIN_OBJECT_COUNT_PER_INTERFACE, plainTotal / MIN_OBJECT_PROPORTION_PER_INTERFACE);
+  const defs = [...cands.values()].sort((x, y) => y.count - x.count).filter((d) => d.count >= minCount);
+  if (!defs.length) return;
+  for (const d of defs) {
+    let name = '{';
+    for (let e = firstEdge[d.first], end = firstEdge[d.first + 1]; e < end; e++) {
+      if (edgeType[e] !== t.eProperty || isProto(edgeName[e])) continue;
+      const p = formatPropertyName(strings.get(edgeName[e]));
+      if (name.length > MIN_INTERFACE_PROPERTY_COUNT && name.length + p.length > MAX_INTERFACE_NAME_LENGTH)
+        break;
+      if (name.length !== 1) name += ', ';
+      name += p;
+      d.props.push(edgeName[e]);
+    }
+    d.name = `${name}}`;
+  }
+  // 2. apply: a tree over the definitions' sorted property names (sorted by string, as
+  // DevTools does; ranks make that a number compare)
+  const used = [...new Set(defs.flatMap((d) => d.props))];
+  used.sort((x, y) => {
+    const a = strings.get(x);
+    const b = strings.get(y);
+    return a < b ? -1 : a > b ? 1 : 0;
+  });
+  const rank = new Int32Array(strings.count).fill(-1);
+  used.forEach((idx, r) => {
+    rank[idx] = r;
+  });
+  const root: TreeNode = { next: new Map(), match: null };
+  defs.forEach((d, index) => {
+    let node = root;
+    for (const r of d.props.map((p) => rank[p]).sort((x, y) => x - y)) {
+      let nx = node.next.get(r);
+      if (!nx) {
+        nx = { next: new Map(), match: null };
+        node.next.set(r, nx);
+      }
+      node = nx;
+    }
+    node.match ??= { cls: classFor(d.name), props: d.props.length, index };
+  });
+  const ranks = new Int32Array(1024);
+  const states: TreeNode[] = [];
+  let lastHash = 0;
+  let lastM = -1;
+  let lastBest: TreeNode['match'] = null;
+  for (let n = 0; n < nodeCount; n++) {
+    if (nodeType[n] !== t.object || nodeName[n] !== objectNameIdx) continue;
+    // the object's properties that occur in some definition, as ranks, insertion-sorted
+    let m = 0;
+    for (let e = firstEdge[n], end = firstEdge[n + 1]; e < end && m < ranks.length; e++) {
+      if (edgeType[e] !== t.eProperty) continue;
+      const r = rank[edgeName[e]];
+      if (r < 0) continue;
+      let j = m++;
+      while (j > 0 && ranks[j - 1] > r) {
+        ranks[j] = ranks[j - 1];
+        j--;
+      }
+      ranks[j] = r;
+    }
+    if (m === 0) continue;
+    // same relevant properties as the previous plain object: same answer
+    let h = m;
+    for (let i = 0; i < m; i++) h = (Math.imul(h, 31) + ranks[i]) | 0;
+    if (h === lastHash && m === lastM) {
+      if (lastBest) classOf[n] = lastBest.cls;
+      continue;
+    }
+    lastHash = h;
+    lastM = m;
+    states.length = 0;
+    states.push(root);
+    let best: TreeNode['match'] = null;
+    for (let i = 0; i < m; i++) {
+      const r = ranks[i];
+      const count = states.length;
+      for (let k = 0; k < count; k++) {
+        const nx = states[k].next.get(r);
+        if (!nx) continue;
+        states.push(nx);
+        const mm = nx.match;
+        if (mm && (!best || mm.props > best.props || (mm.props === best.props && mm.index < best.index)))
+          best = mm;
+      }
+    }
+    lastBest = best;
+    if (best) classOf[n] = best.cls;
+  }
 }
 
 export interface ClassTotals {

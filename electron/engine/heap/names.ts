@@ -35,7 +35,8 @@ export function nodeLabel(
     return clip(s.strings.get(s.nodeName[n]) || className);
   }
   if (ty === t.regexp) return o.revealStrings ? clip(`/${s.strings.get(s.nodeName[n])}/`) : 'RegExp';
-  return clip(className);
+  // Node names its global object "global / " (Chrome: "Window / <url>"): drop the empty tail
+  return clip(className.replace(/ \/ $/, ''));
 }
 
 /** An edge as a path step: property and variable names as is, indexes as [i]. */
@@ -43,5 +44,7 @@ export function edgeLabel(s: HeapSnapshot, t: TypeCodes, e: number): string {
   const ty = s.edgeType[e];
   if (ty === t.eElement || ty === t.eHidden) return `[${s.edgeName[e]}]`;
   const name = s.strings.get(s.edgeName[e]);
+  // slots of internal tables (a Map's entries) are numbered internal edges
+  if (ty === t.eInternal && /^\d+$/.test(name)) return `[${name}]`;
   return clip(name);
 }

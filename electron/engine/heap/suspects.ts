@@ -4,6 +4,8 @@
 // only when it also grew net from first to last snapshot, so a full cache that replaces
 // entries (survivors, but no growth) and V8's own small internal churn stay quiet.
 //
+// With three snapshots the class must also still grow from the middle to the last one.
+//
 // Figures per suspect, all first → last snapshot:
 //   countDelta        net growth of the class's object count
 //   countPerRequest   countDelta / requestsBetween (requests served between the FIRST and
@@ -86,6 +88,7 @@ export function findSuspects(
     mask,
   );
   const before = figuresByName(first);
+  const middle = mid ? figuresByName(mid) : null;
   const minCount = o.minCount ?? 20;
   const minBytes = o.minBytes ?? 8192;
   const cand: Array<{ c: number; countDelta: number; selfDelta: number; retDelta: number }> = [];
@@ -96,6 +99,13 @@ export function findSuspects(
     const countDelta = last.totals.count[c] - b.count;
     const retDelta = last.totals.retained[c] - b.retained;
     if (countDelta < minCount || Math.max(retDelta, survRetained[c]) < minBytes || retDelta <= 0) continue;
+    if (middle) {
+      // still growing between the middle and the last snapshot: a cache that filled up
+      // early and then plateaued is not a leak, even though its entries survive
+      const m = middle.get(name) ?? { count: 0, self: 0, retained: 0 };
+      const lateGrowth = last.totals.count[c] - m.count;
+      if (lateGrowth < Math.max(minCount / 2, 0.1 * countDelta)) continue;
+    }
     cand.push({ c, countDelta, selfDelta: last.totals.self[c] - b.self, retDelta });
   }
   // drop classes whose survivors are nearly all held by survivors of another candidate
@@ -169,7 +179,8 @@ export function retainerPath(a: HeapAnalysis, n: number, o: NameOptions = {}): s
       push(nodeLabel(snap, t, a.classes.names[a.classes.classOf[to]], to, o));
       return;
     }
-    if (i === edges.length - 1 || ty === t.eProperty || ty === t.eElement || ty === t.eContext) {
+    const numbered = ty === t.eInternal && /^\d+$/.test(snap.strings.get(snap.edgeName[e]));
+    if (i === edges.length - 1 || numbered || ty === t.eProperty || ty === t.eElement || ty === t.eContext) {
       push(edgeLabel(snap, t, e));
     } else {
       push('…');

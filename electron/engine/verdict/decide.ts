@@ -209,3 +209,17 @@ export function decideVerdict(input: DecideInput): Verdict {
     reason: `Inconclusive: ${growth}; the measurements are too noisy to tell. Run more requests.`,
   };
 }
+
+/**
+ * The heap curve says "leak" but three heap captures found no type that kept growing:
+ * growth that no object accounts for (connections piling up between captures, a heap
+ * saw-tooth the checkpoints caught at its peaks) is not called a leak without evidence.
+ */
+export function crossCheck(v: Verdict, suspects: Suspect[], hadThreeCaptures: boolean): Verdict {
+  if (v.kind !== 'leak' || suspects.length > 0 || !hadThreeCaptures) return v;
+  return {
+    ...v,
+    kind: 'inconclusive',
+    reason: `${v.reason} But no object type kept growing across the three heap captures, so nothing in the heap accounts for it; run longer (more --requests) to tell a slow leak from noise.`,
+  };
+}

@@ -128,9 +128,21 @@ export function RetainerTree({ runId, snapshot, root, reveal }: Props) {
         </div>
         {expanded ? (
           <ul>
-            {level?.loading ? <li className="muted rt-note">loading retainers…</li> : null}
-            {level?.error ? <li className="rt-note error">{level.error}</li> : null}
-            {level?.items?.length === 0 ? <li className="muted rt-note">no retainers (a root)</li> : null}
+            {level?.loading ? (
+              <li className="muted rt-note" style={{ paddingLeft: depth * 16 + 40 }}>
+                loading retainers…
+              </li>
+            ) : null}
+            {level?.error ? (
+              <li className="rt-note error" style={{ paddingLeft: depth * 16 + 40 }}>
+                {level.error}
+              </li>
+            ) : null}
+            {level?.items?.length === 0 ? (
+              <li className="muted rt-note" style={{ paddingLeft: depth * 16 + 40 }}>
+                no retainers (a root)
+              </li>
+            ) : null}
             {level?.items?.map((r, i) =>
               render(r, `${key}/${r.nodeId}${i > 0 ? `#${i}` : ''}`, depth + 1, false),
             )}

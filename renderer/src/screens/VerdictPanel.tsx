@@ -88,15 +88,23 @@ export function VerdictPanel({ id, state }: { id: string; state: RunState }) {
   const [exporting, setExporting] = useState<string | null>(null);
   const r = state.result;
   const checkpoints = r?.checkpoints.length ? r.checkpoints : state.checkpoints;
-  // The series the verdict is fitted on: memory after a forced GC at each checkpoint.
+  // The series the verdict is fitted on (memory after a forced GC at each checkpoint), with
+  // the fitted slope drawn through it: one glance says whether the line really climbs.
   const fit = useMemo(() => {
-    const pts = checkpoints.filter((c) => c.heapBytes != null || c.pssBytes != null);
-    return [
-      pts.map((c) => c.requests),
-      pts.map((c) => c.heapBytes ?? null),
-      pts.map((c) => c.pssBytes ?? null),
-    ] as unknown as uPlot.AlignedData;
-  }, [checkpoints]);
+    const usePss = r?.verdict.basis === 'pss' || r?.verdict.basis === 'rss';
+    const pick = (c: (typeof checkpoints)[number]) => (usePss ? (c.pssBytes ?? c.rssBytes) : c.heapBytes);
+    const pts = checkpoints.filter((c) => pick(c) != null);
+    const xs = pts.map((c) => c.requests);
+    const ys = pts.map((c) => pick(c) as number);
+    const slope = r?.verdict.bytesPerRequest ?? 0;
+    const mx = xs.reduce((p, q) => p + q, 0) / (xs.length || 1);
+    const my = ys.reduce((p, q) => p + q, 0) / (ys.length || 1);
+    return {
+      label: usePss ? 'PSS after GC' : 'JS heap after GC',
+      data: [xs, ys, xs.map((x) => my + slope * (x - mx))] as unknown as uPlot.AlignedData,
+      n: xs.length,
+    };
+  }, [checkpoints, r]);
   if (!r) {
     if (state.status === 'running')
       return (
@@ -154,14 +162,19 @@ export function VerdictPanel({ id, state }: { id: string; state: RunState }) {
 
       <div className="verdict-grid">
         <div>
-          {fit[0].length >= 2 ? (
+          {fit.n >= 2 ? (
             <Chart
-              title="After each forced GC: JS heap (+ external) and PSS, against requests served"
+              title={`${fit.label} at each checkpoint, and the fitted growth`}
               xLabel="requests served"
-              data={fit}
+              data={fit.data}
               series={[
-                { label: 'heap after GC', color: '#10b981', width: 2 },
-                { label: 'PSS', color: '#6d5dfc', width: 1.5, dash: [4, 3] },
+                { label: fit.label, color: '#10b981', width: 2 },
+                {
+                  label: `fit ${fmtDeltaBytes(v.bytesPerRequest)}/request`,
+                  color: '#d1242f',
+                  width: 1.25,
+                  dash: [5, 4],
+                },
               ]}
               height={180}
               testId="verdict-fit"

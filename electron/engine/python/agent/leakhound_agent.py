@@ -390,10 +390,8 @@ class _Agent:
 
     def tracemalloc_start(self, frames=1, maxSeconds=900):
         before = sys.getallocatedblocks()
-        if _prepare_site_lookup():
-            # the containers were allocated just now; their keys and counts earlier, by the census
-            kept = len(self.first_counts) + sum(1 for c in self.first_counts.values() if c > 256)
-            self.own_blocks += max(0, sys.getallocatedblocks() - before) + kept
+        if _prepare_site_lookup():  # ctypes, loaded for the agent's sake
+            self.own_blocks += max(0, sys.getallocatedblocks() - before)
         if not _tracemalloc.is_tracing():
             _tracemalloc.start(int(frames))
             self.tm_started_by_us = True
