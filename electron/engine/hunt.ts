@@ -4,7 +4,6 @@
 // learns it, so a crash of the target or of leakhound loses nothing.
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { ApiEvent } from '../../shared/api';
 import type { Endpoint, Phase, RunOptions } from '../../shared/options';
@@ -49,6 +48,7 @@ import {
   defaultDataDir,
   ensureDir,
   FILES,
+  hostInfo,
   newRunId,
   readMeta,
   runsDir,
@@ -731,12 +731,7 @@ export class Hunt extends EventEmitter {
       startedAt: this.startedAt.toISOString(),
       endedAt: new Date().toISOString(),
       leakhoundVersion: VERSION,
-      host: {
-        hostname: os.hostname(),
-        platform: `${process.platform}-${process.arch}`,
-        cpus: os.cpus().length,
-        totalMemBytes: os.totalmem(),
-      },
+      host: hostInfo(),
       options: this.options as unknown as Record<string, unknown>,
       target: {
         runtime: this.inspector ? 'node' : this.python ? 'python' : guessRuntimeSafe(this.options),

@@ -1,7 +1,6 @@
 // Finishing a run folder left behind by a crash (of leakhound, the target or the machine):
 // everything on disk up to the crash becomes a readable result marked "interrupted".
 import { readdirSync, statSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { type Checkpoint, type Result, resultSchema, type Sample, SCHEMA_VERSION } from '../../shared/result';
 import { readJsonl } from './jsonl';
@@ -10,6 +9,7 @@ import { isAlive, startTimeMs } from './proc/procfs';
 import {
   effectiveStatus,
   FILES,
+  hostInfo,
   type RunMeta,
   readMeta,
   readResult,
@@ -63,12 +63,7 @@ export async function repairRun(dir: string): Promise<Result | null> {
     startedAt: meta.startedAt,
     endedAt: null,
     leakhoundVersion: VERSION,
-    host: {
-      hostname: os.hostname(),
-      platform: `${process.platform}-${process.arch}`,
-      cpus: os.cpus().length,
-      totalMemBytes: os.totalmem(),
-    },
+    host: hostInfo(),
     options: meta.options,
     target: {
       runtime: checkpoints.some((c) => c.externalBytes != null) ? 'node' : 'other',

@@ -31,6 +31,16 @@ export const FILES = {
   allocationProfile: 'allocation-profile.json',
 } as const;
 
+/** The machine a run was made on, so it can be repeated (and its figures read) elsewhere. */
+export function hostInfo(): Result['host'] {
+  return {
+    hostname: os.hostname(),
+    platform: `${process.platform}-${process.arch}`,
+    cpus: os.cpus().length,
+    totalMemBytes: os.totalmem(),
+  };
+}
+
 export function defaultDataDir(): string {
   if (process.env.LEAKHOUND_DATA_DIR) return path.resolve(process.env.LEAKHOUND_DATA_DIR);
   if (process.platform === 'darwin')

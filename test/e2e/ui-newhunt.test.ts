@@ -76,6 +76,22 @@ describe('UI: New hunt', () => {
     expect(problems).toEqual([]);
   }, 30_000);
 
+  it('a server that cannot start shows the failure and why, not an endless spinner', async () => {
+    const { page } = await openApp(env);
+    await page.getByRole('button', { name: 'Start a server' }).click();
+    await page.getByLabel('Command').fill(`node ${fixture('does-not-exist.js')}`);
+    await page.getByLabel('URL to load').fill('http://127.0.0.1:{port}/');
+    await page.getByRole('button', { name: 'Start hunt' }).click();
+    await page.waitForURL(/#\/runs\/[^/]+\/live$/);
+    await expect
+      .poll(() => page.getByTestId('run-status').textContent(), { timeout: 40_000 })
+      .toMatch(/failed|target-died/);
+    await expect
+      .poll(() => page.locator('.log').textContent(), { timeout: 10_000 })
+      .toMatch(/does-not-exist|Cannot find module|exited/);
+    await shot(page, '13-failed-run');
+  }, 60_000);
+
   it('Stop ends a long hunt early and the run still gets its verdict', async () => {
     const { page, problems } = await openApp(env);
     await page.getByRole('button', { name: 'Start a server' }).click();

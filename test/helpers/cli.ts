@@ -54,3 +54,17 @@ export function runCli(
     });
   });
 }
+
+/** `leakhound run` arguments for a Node fixture server on a free port. */
+export function nodeHuntArgs(fixture: string, out: string, extra: string[] = []): string[] {
+  return [
+    'run',
+    '--spawn',
+    `node ${path.join(NODE_FIXTURES, fixture)}`,
+    '--url',
+    'http://127.0.0.1:{port}/',
+    '--out',
+    out,
+    ...extra,
+  ];
+}

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isAlive } from '../../electron/engine/proc/procfs';
 import { type Result, resultSchema } from '../../shared/result';
-import { CLI, NODE_FIXTURES, ROOT, runCli, tmpDir } from '../helpers/cli';
+import { CLI, NODE_FIXTURES, nodeHuntArgs, ROOT, runCli, tmpDir } from '../helpers/cli';
 
 const readResult = (dir: string): Result =>
   resultSchema.parse(JSON.parse(readFileSync(path.join(dir, 'result.json'), 'utf8')));
@@ -16,19 +16,7 @@ describe('target faults', () => {
   it('a target that stops answering: the hunt ends with a clear message, exit 4, target stopped', async () => {
     const out = path.join(tmpDir(), 'run');
     const r = await runCli(
-      [
-        'run',
-        '--spawn',
-        `node ${path.join(NODE_FIXTURES, 'hang-after.js')}`,
-        '--url',
-        'http://127.0.0.1:{port}/',
-        '--requests',
-        '3000',
-        '--request-timeout',
-        '1s',
-        '--out',
-        out,
-      ],
+      nodeHuntArgs('hang-after.js', out, ['--requests', '3000', '--request-timeout', '1s']),
       { env: { HANG_AFTER: '1200' } },
     );
     expect(r.code).toBe(4);
@@ -45,19 +33,7 @@ describe('target faults', () => {
 
   it('a target flooding stderr: bounded memory and log, hunt finishes', async () => {
     const out = path.join(tmpDir(), 'run');
-    const r = await runCli([
-      'run',
-      '--spawn',
-      `node ${path.join(NODE_FIXTURES, 'stderr-flood.js')}`,
-      '--url',
-      'http://127.0.0.1:{port}/',
-      '--requests',
-      '6000',
-      '--snapshots',
-      '0',
-      '--out',
-      out,
-    ]);
+    const r = await runCli(nodeHuntArgs('stderr-flood.js', out, ['--requests', '6000', '--snapshots', '0']));
     expect(r.code).toBe(0);
     // ~14 MB of stderr was written; the copy on disk stops at 8 MB.
     expect(statSync(path.join(out, 'target.log')).size).toBeLessThan(8.5 * 1024 * 1024);
@@ -121,17 +97,7 @@ describe.skipIf(!canMount)('a full disk (a 3 MB tmpfs)', () => {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', mnt]);
     try {
       const out = path.join(mnt, 'run');
-      const r = await runCli([
-        'run',
-        '--spawn',
-        `node ${path.join(NODE_FIXTURES, 'leaky-array.js')}`,
-        '--url',
-        'http://127.0.0.1:{port}/',
-        '--requests',
-        '2400',
-        '--out',
-        out,
-      ]);
+      const r = await runCli(nodeHuntArgs('leaky-array.js', out, ['--requests', '2400']));
       expect(r.code).toBe(2);
       expect(r.stderr.trim()).toMatch(/^leakhound: the disk is full/);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);

@@ -3,25 +3,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type Result, resultSchema } from '../../shared/result';
-import { NODE_FIXTURES, runCli, tmpDir } from '../helpers/cli';
+import { nodeHuntArgs, runCli, tmpDir } from '../helpers/cli';
 
 async function hunt(fixture: string, extra: string[] = [], env: Record<string, string> = {}) {
   const out = path.join(tmpDir(), 'run');
-  const r = await runCli(
-    [
-      'run',
-      '--spawn',
-      `node ${path.join(NODE_FIXTURES, fixture)}`,
-      '--url',
-      'http://127.0.0.1:{port}/',
-      '--requests',
-      '3000',
-      '--out',
-      out,
-      ...extra,
-    ],
-    { env },
-  );
+  const r = await runCli(nodeHuntArgs(fixture, out, ['--requests', '3000', ...extra]), { env });
   const resultFile = path.join(out, 'result.json');
   const result: Result | null = existsSync(resultFile)
     ? resultSchema.parse(JSON.parse(readFileSync(resultFile, 'utf8')))

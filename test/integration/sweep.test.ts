@@ -4,7 +4,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type Result, resultSchema } from '../../shared/result';
-import { NODE_FIXTURES, PY_FIXTURES, runCli, tmpDir } from '../helpers/cli';
+import { nodeHuntArgs, PY_FIXTURES, runCli, tmpDir } from '../helpers/cli';
 
 interface SweepFile {
   rows: Array<{
@@ -75,19 +75,14 @@ describe('sweep', () => {
 describe('other load sources', () => {
   it('an external load command (wrk) drives the hunt; memory is plotted against time', async () => {
     const out = path.join(tmpDir(), 'run');
-    const r = await runCli([
-      'run',
-      '--spawn',
-      `node ${path.join(NODE_FIXTURES, 'leaky-array.js')}`,
-      '--url',
-      'http://127.0.0.1:{port}/',
-      '--load-command',
-      'wrk -t1 -c4 -d30s http://127.0.0.1:{port}/',
-      '--duration',
-      '8s',
-      '--out',
-      out,
-    ]);
+    const r = await runCli(
+      nodeHuntArgs('leaky-array.js', out, [
+        '--load-command',
+        'wrk -t1 -c4 -d30s http://127.0.0.1:{port}/',
+        '--duration',
+        '8s',
+      ]),
+    );
     expect(r.code).toBe(0);
     const res = resultSchema.parse(JSON.parse(readFileSync(path.join(out, 'result.json'), 'utf8'))) as Result;
     expect(res.verdict.kind).toBe('leak');
@@ -113,21 +108,16 @@ describe('other load sources', () => {
       ].join('\n'),
     );
     const out = path.join(dir, 'run');
-    const r = await runCli([
-      'run',
-      '--spawn',
-      `node ${path.join(NODE_FIXTURES, 'path-counter.js')}`,
-      '--url',
-      'http://127.0.0.1:{port}/',
-      '--scenario',
-      scenario,
-      '--requests',
-      '2000',
-      '--snapshots',
-      '0',
-      '--out',
-      out,
-    ]);
+    const r = await runCli(
+      nodeHuntArgs('path-counter.js', out, [
+        '--scenario',
+        scenario,
+        '--requests',
+        '2000',
+        '--snapshots',
+        '0',
+      ]),
+    );
     expect(r.code).toBe(0);
     const log = readFileSync(path.join(out, 'target.log'), 'utf8');
     const counts = JSON.parse(

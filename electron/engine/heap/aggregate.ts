@@ -206,7 +206,7 @@ function nameInterfaces(
   });
   const ranks = new Int32Array(1024);
   const states: TreeNode[] = [];
-  let lastHash = 0;
+  const prevRanks = new Int32Array(1024);
   let lastM = -1;
   let lastBest: TreeNode['match'] = null;
   for (let n = 0; n < nodeCount; n++) {
@@ -226,13 +226,13 @@ function nameInterfaces(
     }
     if (m === 0) continue;
     // same relevant properties as the previous plain object: same answer
-    let h = m;
-    for (let i = 0; i < m; i++) h = (Math.imul(h, 31) + ranks[i]) | 0;
-    if (h === lastHash && m === lastM) {
+    let same = m === lastM;
+    for (let i = 0; same && i < m; i++) same = ranks[i] === prevRanks[i];
+    if (same) {
       if (lastBest) classOf[n] = lastBest.cls;
       continue;
     }
-    lastHash = h;
+    prevRanks.set(ranks.subarray(0, m));
     lastM = m;
     states.length = 0;
     states.push(root);

@@ -57,6 +57,21 @@ function examine(
   return { fit, late, earlyGrowth, span, significant, sustained };
 }
 
+/** A series needs 4 points for a slope and its later half. */
+function examineSeries(
+  points: Checkpoint[],
+  y: (c: Checkpoint) => number,
+  t: VerdictThresholds,
+): SeriesFinding | null {
+  return points.length >= 4
+    ? examine(
+        points.map((c) => c.requests),
+        points.map(y),
+        t,
+      )
+    : null;
+}
+
 const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
 const fmtBytes = (b: number): string => {
@@ -99,23 +114,14 @@ export function decideVerdict(input: DecideInput): Verdict {
   }
   const x = cps.map((c) => c.requests);
   const pssPoints = cps.filter((c) => c.pssBytes !== null);
-  const pss =
-    pssPoints.length >= 4
-      ? examine(
-          pssPoints.map((c) => c.requests),
-          pssPoints.map((c) => c.pssBytes as number),
-          t,
-        )
-      : null;
-  const heapPoints = input.heapKnown ? cps.filter((c) => c.heapBytes !== null) : [];
-  const heap =
-    heapPoints.length >= 4
-      ? examine(
-          heapPoints.map((c) => c.requests),
-          heapPoints.map((c) => c.heapBytes as number),
-          t,
-        )
-      : null;
+  const pss = examineSeries(pssPoints, (c) => c.pssBytes as number, t);
+  const heap = input.heapKnown
+    ? examineSeries(
+        cps.filter((c) => c.heapBytes !== null),
+        (c) => c.heapBytes as number,
+        t,
+      )
+    : null;
   const main = heap ?? pss;
   const basis: Verdict['basis'] = heap ? 'heap' : pss ? 'pss' : 'none';
   if (!main) {

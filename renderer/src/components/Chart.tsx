@@ -24,6 +24,8 @@ export interface ChartProps {
   points?: { x: number; y: number }[];
   height?: number;
   testId?: string;
+  /** smallest y span shown, so noise on a flat line does not fill the plot */
+  yMinSpan?: number;
 }
 
 // Tick steps that are round in binary units (1 MiB, 2 MiB, 5 MiB …) rather than round in bytes.
@@ -37,11 +39,21 @@ const cssVar = (name: string) =>
 const markerColor = (k: Marker['kind']) =>
   k === 'snapshot' ? cssVar('--accent') : k === 'restart' ? cssVar('--warn') : cssVar('--muted');
 
-export function Chart({ title, xLabel, data, series, markers, points, height = 220, testId }: ChartProps) {
+export function Chart({
+  title,
+  xLabel,
+  data,
+  series,
+  markers,
+  points,
+  height = 220,
+  testId,
+  yMinSpan,
+}: ChartProps) {
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
-  const overlay = useRef({ markers, points });
-  overlay.current = { markers, points };
+  const overlay = useRef({ markers, points, yMinSpan });
+  overlay.current = { markers, points, yMinSpan };
   const signature = `${xLabel}|${series.map((s) => `${s.label}:${s.color}`).join(',')}`;
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: rebuilt only when the signature changes
@@ -67,6 +79,12 @@ export function Chart({ title, xLabel, data, series, markers, points, height = 2
               hi = Math.max(hi, p.y);
             }
             if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [0, 1];
+            const want = overlay.current.yMinSpan ?? 0;
+            if (hi - lo < want) {
+              const mid = (hi + lo) / 2;
+              lo = mid - want / 2;
+              hi = mid + want / 2;
+            }
             const pad = (hi - lo) * 0.08 || Math.abs(hi) * 0.05 || 1;
             return [Math.max(0, lo - pad), hi + pad];
           },

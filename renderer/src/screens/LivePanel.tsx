@@ -111,10 +111,17 @@ export function LivePanel({ state }: { state: RunState }) {
         </span>
       </div>
       {samples.length === 0 ? (
-        <Empty title="Waiting for the first memory sample…">
-          The target is starting. If this lasts more than a few seconds, check the command and URL in the log
-          below.
-        </Empty>
+        state.status === 'running' ? (
+          <Empty title="Waiting for the first memory sample…">
+            The target is starting. If this lasts more than a few seconds, check the command and URL; the log
+            below says what the engine is doing.
+          </Empty>
+        ) : (
+          <Empty title={`This run recorded no memory samples (it ended as “${state.status ?? 'unknown'}”).`}>
+            The log below, and the run folder's events.jsonl, say why. Check the command, working directory
+            and URL, then start it again from New hunt.
+          </Empty>
+        )
       ) : (
         <>
           <Chart
@@ -124,6 +131,7 @@ export function LivePanel({ state }: { state: RunState }) {
             series={pssSeries}
             markers={view.markers}
             testId="chart-pss"
+            yMinSpan={8 * 1024 * 1024}
             height={260}
           />
           {view.heap ? (
@@ -135,6 +143,7 @@ export function LivePanel({ state }: { state: RunState }) {
               markers={view.markers}
               points={view.points}
               testId="chart-heap"
+              yMinSpan={2 * 1024 * 1024}
               height={220}
             />
           ) : (

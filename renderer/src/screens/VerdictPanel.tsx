@@ -103,6 +103,8 @@ export function VerdictPanel({ id, state }: { id: string; state: RunState }) {
       label: usePss ? 'PSS after GC' : 'JS heap after GC',
       data: [xs, ys, xs.map((x) => my + slope * (x - mx))] as unknown as uPlot.AlignedData,
       n: xs.length,
+      // at least 1 MiB or a fifth of the level: small wobbles stay small on screen
+      minSpan: Math.max(1024 * 1024, Math.abs(my) * 0.2),
     };
   }, [checkpoints, r]);
   if (!r) {
@@ -177,6 +179,7 @@ export function VerdictPanel({ id, state }: { id: string; state: RunState }) {
                 },
               ]}
               height={180}
+              yMinSpan={fit.minSpan}
               testId="verdict-fit"
             />
           ) : null}
