@@ -144,6 +144,9 @@ export function Chart({
               if (m.kind === 'snapshot') {
                 ctx.fillStyle = markerColor(m.kind);
                 ctx.font = `${10 * devicePixelRatio}px system-ui, sans-serif`;
+                // uPlot leaves its axis text alignment on the context
+                ctx.textAlign = 'left';
+                ctx.textBaseline = 'alphabetic';
                 const w = ctx.measureText(m.label).width;
                 // labels near the right edge go on the line's left so they stay readable
                 const lx =

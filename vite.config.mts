@@ -1,8 +1,11 @@
 // The renderer bundle: one build that loads both from file:// (Electron) and from the
 // `leakhound serve` origin, hence the relative base.
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
+
+const __dirname = dirname(fileURLToPath(import.meta.url));
 
 export default defineConfig({
   root: resolve(__dirname, 'renderer'),
