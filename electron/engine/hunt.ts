@@ -420,6 +420,9 @@ export class Hunt extends EventEmitter {
         `loaded the agent into ${pauses.length} Python process(es); pauses ${pauses.map((p) => `${p.pid}: ${p.pauseMs} ms`).join(', ')}`,
       );
     } catch (e) {
+      // Not being allowed is the user's to fix (run as the owner or root); a missing gdb or
+      // an unknown build only costs the heap detail.
+      if (e instanceof UserError && /not permitted|permission denied/.test(e.message)) throw e;
       this.log('warn', `${(e as Error).message} — falling back to memory curves only`);
     }
   }

@@ -26,7 +26,7 @@ export function tmpDir(prefix = 'lh-test-'): string {
 
 export function runCli(
   args: string[],
-  opts: { env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {},
+  opts: { env?: Record<string, string>; timeoutMs?: number; cwd?: string; uid?: number } = {},
 ): Promise<CliResult> {
   assertBuilt();
   return new Promise((resolve) => {
@@ -38,6 +38,7 @@ export function runCli(
         ...opts.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(opts.uid === undefined ? {} : { uid: opts.uid, gid: opts.uid }),
     });
     let stdout = '';
     let stderr = '';

@@ -1,7 +1,7 @@
 // `leakhound run --attach PID`: servers leakhound did not start are hunted to the right
 // verdict and left as found — alive, serving, with no extra listening socket.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listeningPortsSync, pickFreePort } from '../../electron/engine/proc/ports';
@@ -101,6 +101,17 @@ describe('attach: bad cases exit 2 with one line and leave the target alone', ()
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toMatch(/listens on no TCP port: give --url, or --load none/);
     expect(child.exitCode).toBeNull();
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('not permitted (an unprivileged user attaching to root\'s server)', async () => {
+    const s = await start(process.execPath, [path.join(NODE_FIXTURES, 'churn.js')], NODE_FIXTURES);
+    const data = tmpDir('lh-data-');
+    chmodSync(data, 0o777);
+    const r = await runCli(['run', '--attach', String(s.pid)], { uid: 65534, env: { LEAKHOUND_DATA_DIR: data } });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^leakhound: not permitted to inspect pid \d+ \(another user's process\): run leakhound as that user or as root$/);
+    expect(s.child.exitCode).toBeNull();
+    expect((await get(s.port)).status).toBe(200);
   });
 
   it('port 9229 held by another process', async (ctx) => {

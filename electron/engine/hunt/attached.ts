@@ -2,7 +2,7 @@
 // we found it (inspector closed, agents shut down).
 import { UserError } from '../errors';
 import { treePorts } from '../proc/ports';
-import { isAlive, readCmdline } from '../proc/procfs';
+import { exeError, exePath, isAlive, readCmdline } from '../proc/procfs';
 import type { ExitInfo } from '../target/spawn';
 
 export class AttachedTarget {
@@ -31,6 +31,10 @@ export class AttachedTarget {
   static async open(pid: number, url: string | undefined): Promise<AttachedTarget> {
     if (!isAlive(pid))
       throw new UserError(`no process with pid ${pid}: list candidates with \`leakhound ps\``);
+    if (exePath(pid) === null && exeError(pid) === 'denied')
+      throw new UserError(
+        `not permitted to inspect pid ${pid} (another user's process): run leakhound as that user or as root`,
+      );
     const argv = readCmdline(pid) ?? [`pid ${pid}`];
     const ports = await treePorts(pid);
     let resolved = url;
