@@ -60,6 +60,55 @@ export type RetainerNode = z.infer<typeof retainerNodeSchema>;
 
 const snapshotIndex = z.number().int().min(0).max(16);
 
+/** Sweeps (a grid of server configurations, one hunt each): see electron/engine/api/sweeps.ts. */
+export const sweepGoalSchema = z.enum(['p90', 'p99', 'rps', 'pss']);
+export const sweepStatusSchema = z.enum(['running', 'finished', 'stopped', 'failed', 'interrupted']);
+
+export const sweepRowSchema = z.object({
+  id: z.string(),
+  params: z.record(z.string(), z.string()),
+  status: z.string(),
+  rps: z.number().nullable(),
+  p50: z.number().nullable(),
+  p90: z.number().nullable(),
+  p99: z.number().nullable(),
+  errorRate: z.number().nullable(),
+  pssTotalBytes: z.number().nullable(),
+  pssPerProcessBytes: z.number().nullable(),
+  processes: z.number(),
+  bytesPerRequest: z.number().nullable(),
+  verdict: z.string().nullable(),
+  restarts: z.number(),
+  runDir: z.string(),
+  /** the id to open this configuration's hunt with runs.get (and the run view) */
+  runId: runIdSchema.optional(),
+});
+export type SweepRowInfo = z.infer<typeof sweepRowSchema>;
+
+export const sweepGridSchema = z
+  .array(
+    z.object({
+      name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a grid name is letters, digits or underscore'),
+      values: z.array(z.string().trim().min(1, 'a grid value cannot be empty')).min(1),
+    }),
+  )
+  .min(1, 'give at least one grid row (name = values)');
+
+export const sweepSummarySchema = z.object({
+  id: runIdSchema,
+  dir: z.string(),
+  status: sweepStatusSchema,
+  startedAt: z.string(),
+  spawn: z.string(),
+  grid: sweepGridSchema,
+  goal: sweepGoalSchema,
+  total: z.number(),
+  done: z.number(),
+  best: z.record(z.string(), z.string()).nullable(),
+  wallMs: z.number().nullable(),
+});
+export type SweepSummary = z.infer<typeof sweepSummarySchema>;
+
 /** method name → params and result schemas */
 export const apiMethods = {
   'runs.start': { params: runOptionsSchema, result: z.object({ id: runIdSchema }) },
@@ -113,6 +162,34 @@ export const apiMethods = {
     params: z.object({ id: runIdSchema, format: z.enum(['pdf', 'html']) }),
     result: z.object({ path: z.string() }),
   },
+  'sweeps.start': {
+    params: z
+      .object({
+        /** command line with {name} for each grid row and {port} for the port */
+        spawn: z.string().min(1),
+        grid: sweepGridSchema,
+        url: z.string().min(1),
+        requests: z.number().int().positive().optional(),
+        durationMs: z.number().int().positive().optional(),
+        concurrency: z.number().int().positive().max(10_000).optional(),
+        goal: sweepGoalSchema.default('p90'),
+      })
+      .strict(),
+    result: z.object({ id: runIdSchema }),
+  },
+  'sweeps.list': { params: z.object({}).strict(), result: z.array(sweepSummarySchema) },
+  'sweeps.get': {
+    params: z.object({ id: runIdSchema }),
+    result: sweepSummarySchema.extend({
+      rows: z.array(sweepRowSchema),
+      bestRow: sweepRowSchema.nullable(),
+      /** index (0-based) of the configuration being run now, null when none is */
+      current: z.number().nullable(),
+      currentRunId: runIdSchema.nullable(),
+      error: z.string().nullable(),
+    }),
+  },
+  'sweeps.stop': { params: z.object({ id: runIdSchema }), result: z.object({ ok: z.boolean() }) },
 } as const;
 
 export type ApiMethod = keyof typeof apiMethods;
@@ -144,6 +221,16 @@ export const apiEventSchema = z.discriminatedUnion('type', [
     message: z.string(),
   }),
   z.object({ type: z.literal('done'), id: runIdSchema, status: runStatusSchema }),
+  /** a sweep moved on: configuration `index` of `total` started (no row) or ended (row) */
+  z.object({
+    type: z.literal('sweep'),
+    id: runIdSchema,
+    index: z.number(),
+    total: z.number(),
+    row: sweepRowSchema.optional(),
+    runId: runIdSchema.optional(),
+    status: sweepStatusSchema.optional(),
+  }),
 ]);
 export type ApiEvent = z.infer<typeof apiEventSchema>;
 

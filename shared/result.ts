@@ -43,6 +43,8 @@ export const checkpointSchema = z.object({
   externalBytes: z.number().nullable().optional(),
   pssBytes: z.number().nullable(),
   rssBytes: z.number(),
+  /** a heap snapshot was taken since the previous checkpoint (its native memory inflates PSS) */
+  afterSnapshot: z.boolean().optional(),
 });
 export type Checkpoint = z.infer<typeof checkpointSchema>;
 

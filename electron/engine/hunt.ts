@@ -97,6 +97,9 @@ export class Hunt extends EventEmitter {
   /** the target is alive but answered nothing for too long */
   private targetHung = false;
   private diskFull = false;
+  private snapshotSinceCheckpoint = false;
+  /** undefined until the sampling profiler was stopped; null when there is none */
+  private allocationProfile: unknown = undefined;
   /** last time the count of answered requests moved (the hang watchdog) */
   private progress = { count: 0, stalledMs: 0 };
   /** the target announced it is exiting (Node waits for our inspector to let go) */
@@ -222,7 +225,7 @@ export class Hunt extends EventEmitter {
       if (outcome === 'aborted') status = 'interrupted';
       else ({ verdict, suspects } = outcome);
       // A hung target's figures stop where it stopped: say so rather than judge them.
-      if (this.targetHung || this.diskFull) verdict = null;
+      if (this.targetHung || this.diskFull || this.targetDied) verdict = null;
     } catch (e) {
       failure = e as Error;
     }
@@ -593,7 +596,9 @@ export class Hunt extends EventEmitter {
       externalBytes,
       pssBytes: pss,
       rssBytes: rss,
+      afterSnapshot: this.snapshotSinceCheckpoint,
     };
+    this.snapshotSinceCheckpoint = false;
     this.checkpoints.push(cp);
     this.checkpointsOut?.append(cp);
     this.emitEvent({ type: 'checkpoint', id: this.id, checkpoint: cp });
@@ -611,6 +616,7 @@ export class Hunt extends EventEmitter {
         );
         const name = `snapshot-${no}-${label}.heapsnapshot`;
         const file = path.join(this.dir, name);
+        this.snapshotSinceCheckpoint = true;
         const { bytes, pauseMs } = await this.inspector.takeSnapshot(file);
         this.snapshots.push({
           file: name,
@@ -627,6 +633,7 @@ export class Hunt extends EventEmitter {
         return file;
       }
       if (this.python) {
+        this.snapshotSinceCheckpoint = true;
         const capture = await this.python.capture(label, {
           tracemalloc: label === 'final' && !this.options.safe,
           atRequests: at,
@@ -660,12 +667,29 @@ export class Hunt extends EventEmitter {
       return pythonSuspects(this.pyCaptures.slice(-3), requestsBetween, this.python);
     }
     if (!this.inspector || files.length < 2) return [];
+    // The sampling profiler's live samples say where the suspects were allocated.
+    const allocationProfile = await this.saveAllocationProfile();
     const result = await analyzeSnapshots(files, {
       requestsBetween,
       revealStrings: this.options.revealStrings,
+      allocationProfile: allocationProfile ?? undefined,
       onProgress: (p) => this.setPhase('analysis', p.percent / 100, `analysis: ${p.phase}`),
     });
     return result.suspects;
+  }
+
+  /** Stop the sampling heap profiler once and keep its profile on disk. */
+  private async saveAllocationProfile(): Promise<unknown> {
+    if (this.allocationProfile !== undefined) return this.allocationProfile;
+    this.allocationProfile = null;
+    if (!this.inspector || this.targetDied) return null;
+    try {
+      this.allocationProfile = await this.inspector.stopSampling();
+      writeFileAtomic(path.join(this.dir, FILES.allocationProfile), JSON.stringify(this.allocationProfile));
+    } catch {
+      // the target is gone or the profiler was never started
+    }
+    return this.allocationProfile;
   }
 
   private async finish(
@@ -678,15 +702,7 @@ export class Hunt extends EventEmitter {
     this.stopHeapPoll();
     await this.loadCommand?.stop();
     this.sampler?.stop();
-    let allocationProfile: unknown = null;
-    if (this.inspector && !this.targetDied) {
-      try {
-        allocationProfile = await this.inspector.stopSampling();
-        writeFileAtomic(path.join(this.dir, FILES.allocationProfile), JSON.stringify(allocationProfile));
-      } catch {
-        // the target is gone or the profiler was never started
-      }
-    }
+    await this.saveAllocationProfile();
     await this.inspector
       ?.close(this.attachInspector ? () => (this.attachInspector as AttachInspector).close() : undefined)
       .catch((e: Error) => this.log('warn', `could not close the target's inspector: ${e.message}`));

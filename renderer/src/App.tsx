@@ -6,9 +6,14 @@ import { Compare } from './screens/Compare';
 import { NewHunt } from './screens/NewHunt';
 import { Runs } from './screens/Runs';
 import { RunView } from './screens/RunView';
+import { Sweeps } from './screens/Sweeps';
+import { SweepView } from './screens/SweepView';
 
 function NavLink({ to, current, children }: { to: Route; current: Route; children: string }) {
-  const active = to.name === current.name || (to.name === 'runs' && current.name === 'compare');
+  const active =
+    to.name === current.name ||
+    (to.name === 'runs' && current.name === 'compare') ||
+    (to.name === 'sweeps' && current.name === 'sweep');
   return (
     <a
       href={href(to)}
@@ -42,6 +47,9 @@ export function App() {
           <NavLink to={{ name: 'runs' }} current={route}>
             Runs
           </NavLink>
+          <NavLink to={{ name: 'sweeps' }} current={route}>
+            Sweeps
+          </NavLink>
           {route.name === 'run' ? (
             <a className="nav-link active" href={href(route)} aria-current="page">
               Run {route.id}
@@ -65,6 +73,8 @@ export function App() {
           <RunView key={route.id} id={route.id} tab={route.tab} cls={route.cls} />
         ) : null}
         {route.name === 'compare' ? <Compare a={route.a} b={route.b} /> : null}
+        {route.name === 'sweeps' ? <Sweeps /> : null}
+        {route.name === 'sweep' ? <SweepView key={route.id} id={route.id} /> : null}
       </main>
     </div>
   );

@@ -103,16 +103,24 @@ describe('attach: bad cases exit 2 with one line and leave the target alone', ()
     expect(child.exitCode).toBeNull();
   });
 
-  it.skipIf(process.getuid?.() !== 0)('not permitted (an unprivileged user attaching to root\'s server)', async () => {
-    const s = await start(process.execPath, [path.join(NODE_FIXTURES, 'churn.js')], NODE_FIXTURES);
-    const data = tmpDir('lh-data-');
-    chmodSync(data, 0o777);
-    const r = await runCli(['run', '--attach', String(s.pid)], { uid: 65534, env: { LEAKHOUND_DATA_DIR: data } });
-    expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toMatch(/^leakhound: not permitted to inspect pid \d+ \(another user's process\): run leakhound as that user or as root$/);
-    expect(s.child.exitCode).toBeNull();
-    expect((await get(s.port)).status).toBe(200);
-  });
+  it.skipIf(process.getuid?.() !== 0)(
+    "not permitted (an unprivileged user attaching to root's server)",
+    async () => {
+      const s = await start(process.execPath, [path.join(NODE_FIXTURES, 'churn.js')], NODE_FIXTURES);
+      const data = tmpDir('lh-data-');
+      chmodSync(data, 0o777);
+      const r = await runCli(['run', '--attach', String(s.pid)], {
+        uid: 65534,
+        env: { LEAKHOUND_DATA_DIR: data },
+      });
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim()).toMatch(
+        /^leakhound: not permitted to inspect pid \d+ \(another user's process\): run leakhound as that user or as root$/,
+      );
+      expect(s.child.exitCode).toBeNull();
+      expect((await get(s.port)).status).toBe(200);
+    },
+  );
 
   it('port 9229 held by another process', async (ctx) => {
     const holder = await new Promise<import('node:net').Server>((resolve, reject) => {

@@ -1,6 +1,6 @@
 // The verdict's statistics on series with known answers.
 import { describe, expect, it } from 'vitest';
-import { crossCheck, decideVerdict } from '../../electron/engine/verdict/decide';
+import { crossCheck, decideVerdict, withoutSnapshotSteps } from '../../electron/engine/verdict/decide';
 import { median, quantileSorted, theilSen } from '../../electron/engine/verdict/stats';
 import type { Checkpoint } from '../../shared/result';
 
@@ -148,5 +148,20 @@ describe('crossCheck', () => {
   });
   it('without three captures the curve alone decides', () => {
     expect(crossCheck(leak, [], false).kind).toBe('leak');
+  });
+});
+
+describe('withoutSnapshotSteps', () => {
+  it('removes the PSS step a heap snapshot leaves behind, keeping real growth', () => {
+    const cps = series(() => 20e6).map((c, i) => ({
+      ...c,
+      pssBytes: 40e6 + 100 * c.requests + (i >= 1 ? 6e6 : 0) + (i >= 7 ? 6e6 : 0),
+      afterSnapshot: i === 1 || i === 7,
+    }));
+    const fixed = withoutSnapshotSteps(cps);
+    const steps = fixed.slice(1).map((c, i) => (c.pssBytes as number) - (fixed[i].pssBytes as number));
+    for (const s of steps) expect(s).toBeCloseTo(100 * 250, 0);
+    // Without the correction, 12 MB of our own snapshots would read as off-heap growth.
+    expect(verdictOf(cps).kind).toBe('no-leak');
   });
 });

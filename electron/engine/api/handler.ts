@@ -13,6 +13,7 @@ import { renderReport } from '../report/render';
 import { deleteRun, listRuns, readResult, readRun, runDirOf } from '../store';
 import { AnalysisHost } from './analysis-host';
 import { decimateSamples } from './decimate';
+import { createSweepsApi } from './sweeps';
 
 /** A UserError about something that does not exist: the serve transport answers 404. */
 export class NotFoundError extends UserError {}
@@ -72,10 +73,15 @@ export function createApiHandler(opts: ApiHandlerOptions): ApiHandler {
     }
   };
 
+  const sweeps = createSweepsApi({ dataDir, emit: (e) => emit(e) });
+
   const runDir = (id: string) => {
     const dir = runDirOf(dataDir, id);
-    if (!existsSync(dir)) throw new NotFoundError(`no run with id ${id} in ${dataDir}`);
-    return dir;
+    if (existsSync(dir)) return dir;
+    // A sweep's configurations are runs too, kept inside the sweep's folder.
+    const inSweep = sweeps.runDirOf(id);
+    if (inSweep) return inSweep;
+    throw new NotFoundError(`no run with id ${id} in ${dataDir}`);
   };
 
   const loadRun = (id: string) => {
@@ -193,6 +199,8 @@ export function createApiHandler(opts: ApiHandlerOptions): ApiHandler {
     },
 
     async 'runs.delete'({ id }) {
+      if (sweeps.runDirOf(id))
+        throw new UserError(`run ${id} belongs to a sweep; it is kept with the sweep's other configurations`);
       const run = active.get(id);
       if (run) {
         await run.hunt.abort();
@@ -258,6 +266,26 @@ export function createApiHandler(opts: ApiHandlerOptions): ApiHandler {
       const out = await renderReport(dir, format === 'pdf' ? { pdf: file } : { html: file });
       return { path: (format === 'pdf' ? out.pdf : out.html) ?? file };
     },
+
+    async 'sweeps.start'(p) {
+      return sweeps.start(p);
+    },
+
+    async 'sweeps.list'() {
+      return sweeps.list();
+    },
+
+    async 'sweeps.get'({ id }) {
+      try {
+        return sweeps.get(id);
+      } catch (e) {
+        throw new NotFoundError((e as Error).message);
+      }
+    },
+
+    async 'sweeps.stop'({ id }) {
+      return sweeps.stop(id);
+    },
   };
 
   return {
@@ -283,11 +311,13 @@ export function createApiHandler(opts: ApiHandlerOptions): ApiHandler {
         if (r.lastPhase) out.push(r.lastPhase);
         if (r.lastLoad) out.push(r.lastLoad);
       }
+      out.push(...sweeps.currentEvents());
       return out;
     },
     async dispose() {
       // Abort, then wait (bounded) until each hunt has written its folder and killed its target.
       const runs = [...active.values()];
+      await sweeps.dispose();
       await Promise.allSettled(runs.map((r) => r.hunt.abort()));
       await Promise.race([
         Promise.allSettled(runs.map((r) => r.settled)),

@@ -76,7 +76,14 @@ export async function runPipeline(
       if (o.cache !== false) saveAnalysis(a, o.cacheDir);
     }
     summaries.push(classSummary(a).slice(0, o.summaryRows ?? 500));
-    digests.push(digestOf(a));
+    const digest = digestOf(a);
+    if (i > 0 && i < files.length - 1) {
+      // a middle snapshot only answers "was this id alive?": keep its sorted ids, not its columns
+      const none = new Uint32Array(0);
+      digests.push({ ...digest, ids: none, cls: none, self: none });
+    } else {
+      digests.push(digest);
+    }
     keep?.(i, a);
     last = a;
     done += share;

@@ -63,11 +63,6 @@ export class StringTable {
     return this.ends[i] > this.starts[i] ? this.bytes[this.starts[i]] : 0;
   }
 
-  /** Byte length without decoding (approximates the JS length for ASCII). */
-  length(i: number): number {
-    return this.get(i).length;
-  }
-
   /** The redacted form of a string's contents: length and a short content hash, never the contents. */
   redacted(i: number): string {
     const s = this.get(i);

@@ -131,14 +131,28 @@ export function findSuspects(
   const kept = cand.filter((x) => owned[x.c] < 0.9 * survivors[x.c]);
   kept.sort((x, y) => y.retDelta - x.retDelta || survRetained[y.c] - survRetained[x.c]);
   const req = o.requestsBetween && o.requestsBetween > 0 ? o.requestsBetween : 0;
-  return kept.slice(0, o.max ?? 20).map((x) => ({
-    name: classes.names[x.c],
-    countDelta: x.countDelta,
-    countPerRequest: req ? x.countDelta / req : 0,
-    selfSizeDelta: x.selfDelta,
-    retainedSizeDelta: x.retDelta,
-    retainerPath: retainerPath(last, representative(last, mask, x.c), o),
-  }));
+  return kept.slice(0, o.max ?? 20).map((x) => {
+    const path = retainerPath(last, representative(last, mask, x.c), o);
+    return {
+      name: displayName(classes.names[x.c], path),
+      countDelta: x.countDelta,
+      countPerRequest: req ? x.countDelta / req : 0,
+      selfSizeDelta: x.selfDelta,
+      retainedSizeDelta: x.retDelta,
+      retainerPath: path,
+    };
+  });
+}
+
+/**
+ * Closures all share the class "Function"; a suspect named after the function that leaks
+ * ("onConfigChanged() (closure)") is what a developer can search the code for.
+ */
+function displayName(className: string, path: string[]): string {
+  const last = path[path.length - 1] ?? '';
+  if (className === 'Function' && /^[\w$.]+\(\)$/.test(last) && last !== '(anonymous)()')
+    return `${last} (closure)`;
+  return className;
 }
 
 /** The survivor of class c with the shortest path to a root (largest retained on ties). */

@@ -6,6 +6,7 @@ import { UserError } from '../errors';
 import { buildReportHtml, footerText } from './html';
 import { findChromium, htmlToPdf } from './pdf';
 import type { Paper } from './styles';
+import { isSweepDir, renderSweepReport } from './sweep-render';
 
 export interface RenderReportOptions {
   /** where to write the HTML report */
@@ -60,6 +61,8 @@ export async function renderReport(
   runDir: string,
   opts: RenderReportOptions = {},
 ): Promise<{ html?: string; pdf?: string }> {
+  // A sweep folder holds sweep.json and one run per configuration: render the comparison.
+  if (isSweepDir(runDir)) return renderSweepReport(runDir, opts);
   const result = readResult(runDir);
   // Find the browser before writing anything, so a missing one fails the command cleanly.
   const chromium = opts.pdf ? (opts.chromium ?? findChromium()) : undefined;

@@ -6,7 +6,7 @@
 // - process memory (PSS) growing while the runtime heap is flat is reported as off-heap
 //   growth (native memory or fragmentation), neither called a leak nor ignored.
 import type { Checkpoint, Suspect, Verdict } from '../../../shared/result';
-import { type SlopeFit, theilSen } from './stats';
+import { median, type SlopeFit, theilSen } from './stats';
 
 export interface VerdictThresholds {
   /** smallest growth per request that we call a leak */
@@ -55,6 +55,28 @@ function examine(
   const sustained =
     late === null || (late.slope >= t.lateFraction * fit.slope && late.slope >= minPerRequest / 2);
   return { fit, late, earlyGrowth, span, significant, sustained };
+}
+
+/**
+ * Taking a V8 heap snapshot leaves megabytes of native memory behind in the target (the
+ * snapshot generator's tables): a PSS step that we caused, not the server. Steps across a
+ * snapshot are replaced by the median step of the clean segments.
+ */
+export function withoutSnapshotSteps(points: Checkpoint[]): Checkpoint[] {
+  if (!points.some((p) => p.afterSnapshot)) return points;
+  const clean: number[] = [];
+  for (let i = 1; i < points.length; i++)
+    if (!points[i].afterSnapshot)
+      clean.push((points[i].pssBytes as number) - (points[i - 1].pssBytes as number));
+  const typical = clean.length ? median(clean) : 0;
+  const out: Checkpoint[] = [points[0]];
+  for (let i = 1; i < points.length; i++) {
+    const step = points[i].afterSnapshot
+      ? typical
+      : (points[i].pssBytes as number) - (points[i - 1].pssBytes as number);
+    out.push({ ...points[i], pssBytes: (out[i - 1].pssBytes as number) + step });
+  }
+  return out;
 }
 
 /** A series needs 4 points for a slope and its later half. */
@@ -113,7 +135,7 @@ export function decideVerdict(input: DecideInput): Verdict {
     };
   }
   const x = cps.map((c) => c.requests);
-  const pssPoints = cps.filter((c) => c.pssBytes !== null);
+  const pssPoints = withoutSnapshotSteps(cps.filter((c) => c.pssBytes !== null));
   const pss = examineSeries(pssPoints, (c) => c.pssBytes as number, t);
   const heap = input.heapKnown
     ? examineSeries(

@@ -5,7 +5,9 @@ export type Route =
   | { name: 'new' }
   | { name: 'runs' }
   | { name: 'run'; id: string; tab: 'live' | 'verdict' | 'diff'; cls?: string }
-  | { name: 'compare'; a: string; b: string };
+  | { name: 'compare'; a: string; b: string }
+  | { name: 'sweeps' }
+  | { name: 'sweep'; id: string };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
@@ -15,6 +17,8 @@ export function parseRoute(hash: string): Route {
     return { name: 'run', id: parts[1], tab };
   }
   if (parts[0] === 'runs') return { name: 'runs' };
+  if (parts[0] === 'sweeps' && parts[1]) return { name: 'sweep', id: parts[1] };
+  if (parts[0] === 'sweeps') return { name: 'sweeps' };
   if (parts[0] === 'compare' && parts[1] && parts[2]) return { name: 'compare', a: parts[1], b: parts[2] };
   return { name: 'new' };
 }
@@ -29,6 +33,10 @@ export function href(r: Route): string {
       return `#/runs/${encodeURIComponent(r.id)}/${r.tab}${r.cls ? `/${encodeURIComponent(r.cls)}` : ''}`;
     case 'compare':
       return `#/compare/${encodeURIComponent(r.a)}/${encodeURIComponent(r.b)}`;
+    case 'sweeps':
+      return '#/sweeps';
+    case 'sweep':
+      return `#/sweeps/${encodeURIComponent(r.id)}`;
   }
 }
 
