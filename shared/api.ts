@@ -190,6 +190,11 @@ export const apiMethods = {
     }),
   },
   'sweeps.stop': { params: z.object({ id: runIdSchema }), result: z.object({ ok: z.boolean() }) },
+  /** the sweep report (comparison table, overlaid curves, verdicts) into the sweep's folder */
+  'sweeps.export': {
+    params: z.object({ id: runIdSchema, format: z.enum(['pdf', 'html']) }),
+    result: z.object({ path: z.string() }),
+  },
 } as const;
 
 export type ApiMethod = keyof typeof apiMethods;

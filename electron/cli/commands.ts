@@ -112,7 +112,12 @@ export const COMMANDS: Record<string, CommandSpec> = {
       { name: 'duration', kind: 'duration', value: 'T', help: 'how long (default 10s)' },
       { name: 'concurrency', kind: 'int', value: 'N', help: 'open connections (default 50)' },
       { name: 'rate', kind: 'number', value: 'R', help: 'cap at R requests per second' },
-      { name: 'scenario', kind: 'string', value: 'FILE', help: 'a load scenario (YAML/JSON) instead of --url' },
+      {
+        name: 'scenario',
+        kind: 'string',
+        value: 'FILE',
+        help: 'a load scenario (YAML/JSON) instead of --url',
+      },
       { name: 'json', kind: 'bool', help: 'print the figures as JSON' },
     ],
     positionals: [0, 0],

@@ -3,7 +3,7 @@
 // open one configuration's run, and find the sweep in the history.
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openApp, ROOT, shot, startUi, type UiEnv } from './ui-helpers';
+import { openApp, ROOT, SHOTS, shot, startUi, type UiEnv } from './ui-helpers';
 
 const PY = path.join(ROOT, 'test', 'fixtures', 'python');
 const COMMAND = `/usr/bin/gunicorn -w {workers} --threads 2 -k gthread -b 127.0.0.1:{port} --chdir ${PY} leaky_flask:app`;
@@ -71,7 +71,9 @@ describe('UI: configuration sweeps', () => {
     const curves = page.getByTestId('sweep-curves');
     await curves.waitFor({ timeout: 15_000 });
     expect(Number(await curves.getAttribute('data-points'))).toBeGreaterThan(4);
-    await shot(page, '20-sweep');
+    expect(await page.getByTestId('sweep-progress').getAttribute('data-percent')).toBe('100');
+    // transitions finished, so the progress bar is drawn at its final width
+    await page.screenshot({ path: path.join(SHOTS, '20-sweep.png'), animations: 'disabled' });
 
     // the figures behind the table: three workers hold more memory than one
     const got = await page.evaluate(
@@ -98,6 +100,12 @@ describe('UI: configuration sweeps', () => {
     await page.getByRole('button', { name: /^PSS total/ }).click();
     expect(await firstWorkers()).toBe('3');
 
+    // the sweep report, written into the sweep's folder
+    await page.getByRole('button', { name: 'Export HTML' }).click();
+    await expect
+      .poll(() => page.getByTestId('sweep-exported').textContent(), { timeout: 15_000 })
+      .toMatch(/^Report written to .*sweeps.*report\.html$/);
+
     // each configuration is a run: its value links to the run view
     await page.getByTestId('sweep-table').getByRole('link', { name: '3', exact: true }).click();
     await page.waitForURL(/#\/runs\/sweep\./);
@@ -112,5 +120,12 @@ describe('UI: configuration sweeps', () => {
     expect(await history.textContent()).toContain('2/2');
     expect(await history.textContent()).toContain('★ workers=');
     expect(problems).toEqual([]);
+
+    // dark mode reads too
+    const dark = await openApp(env, { colorScheme: 'dark' });
+    await dark.page.goto(`${env.serve.url.split('#')[0]}#/sweeps/${encodeURIComponent(id)}`);
+    await dark.page.getByTestId('sweep-curves').waitFor({ timeout: 15_000 });
+    await dark.page.screenshot({ path: path.join(SHOTS, '22-sweep-dark.png'), animations: 'disabled' });
+    expect(dark.problems).toEqual([]);
   }, 150_000);
 });

@@ -1,4 +1,5 @@
 // Bad input gets exit 2 and one clear `leakhound: …` line, never a stack trace.
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, tmpDir } from '../helpers/cli';
@@ -98,5 +99,28 @@ describe('bad input', () => {
     const r = await runCli(['run', '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('--fail-on-leak');
+  });
+
+  it('leakhound analyze: a truncated, a non-JSON and a missing snapshot each get one line', async () => {
+    const dir = tmpDir();
+    const truncated = path.join(dir, 'truncated.heapsnapshot');
+    const notJson = path.join(dir, 'notes.heapsnapshot');
+    writeFileSync(
+      truncated,
+      '{"snapshot":{"meta":{"node_fields":["type","name","id","self_size","edge_count"',
+    );
+    writeFileSync(notJson, 'this is not a heap snapshot\n');
+    for (const [file, message] of [
+      [truncated, /truncated/],
+      [notJson, /not a V8 heap snapshot|not JSON|not valid/i],
+      [path.join(dir, 'missing.heapsnapshot'), /missing\.heapsnapshot/],
+    ] as const) {
+      const r = await runCli(['analyze', file]);
+      expect(r.code).toBe(2);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^leakhound: /);
+      expect(lines[0]).toMatch(message);
+    }
   });
 });

@@ -1,11 +1,15 @@
-// Ours must not leak: a long hunt against a clean server at full load, with leakhound's
-// own RSS read from /proc every second. Prints start/end RSS and the growth after warm-up.
-import { spawn } from 'node:child_process';
+// Ours must not leak: a long hunt at full load against a clean server, driven through
+// `leakhound serve` with the live UI open in Chromium. Every 5 s we read the RSS of the
+// serve process (which runs the hunt) and the page's JS heap; after warm-up both must stay
+// flat (growth < 5 MB). SOAK_MINUTES sets the length (default 2: the CI smoke version).
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { chromium } from 'playwright-core';
 import { CLI, NODE_FIXTURES, tmpDir } from '../helpers/cli';
 
 const minutes = Number(process.env.SOAK_MINUTES ?? 2);
+const MB = 1048576;
 
 function rssOf(pid: number): number | null {
   try {
@@ -16,47 +20,84 @@ function rssOf(pid: number): number | null {
   }
 }
 
+function startServe(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [CLI, 'serve'], {
+    env: { ...process.env, LEAKHOUND_DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (d) => {
+      out += d;
+      const m = /(http:\/\/127\.0\.0\.1:\d+\/\S*)/.exec(out);
+      if (m) resolve({ child, url: m[1] });
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited (${code}) before printing its URL`)));
+  });
+}
+
+/** growth between the first and last quarter's medians, after the first quarter (warm-up) */
+function growth(series: number[]): { start: number; end: number; growth: number } {
+  const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)] ?? 0;
+  const q = Math.max(1, Math.floor(series.length / 4));
+  const start = med(series.slice(q, 2 * q));
+  const end = med(series.slice(-q));
+  return { start, end, growth: end - start };
+}
+
 async function main() {
-  const out = path.join(tmpDir('lh-soak-'), 'run');
-  const child = spawn(
-    process.execPath,
-    [
-      CLI,
-      'run',
-      '--spawn',
-      `node ${path.join(NODE_FIXTURES, 'bounded-lru.js')}`,
-      '--url',
-      'http://127.0.0.1:{port}/',
-      '--duration',
-      `${minutes}m`,
-      '--concurrency',
-      '20',
-      '--snapshots',
-      '0',
-      '--out',
-      out,
-    ],
-    { stdio: ['ignore', 'inherit', 'inherit'] },
-  );
-  const rss: Array<[number, number]> = [];
-  const t0 = Date.now();
-  const timer = setInterval(() => {
-    const r = rssOf(child.pid as number);
-    if (r !== null) rss.push([(Date.now() - t0) / 1000, r]);
-  }, 1000);
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  clearInterval(timer);
-  const warm = rss.filter(([t]) => t > Math.min(60, minutes * 15));
-  const mb = (b: number) => (b / 1048576).toFixed(1);
-  const first = warm[0]?.[1] ?? 0;
-  const last = warm[warm.length - 1]?.[1] ?? 0;
-  const peak = Math.max(...warm.map(([, r]) => r));
-  console.log(`soak: ${minutes} min hunt, exit ${code}`);
-  console.log(
-    `leakhound RSS: start ${mb(rss[0]?.[1] ?? 0)} MB, after warm-up ${mb(first)} MB, end ${mb(last)} MB, peak ${mb(peak)} MB`,
-  );
-  console.log(`growth after warm-up: ${mb(last - first)} MB (goal < 5 MB)`);
-  process.exitCode = last - first < 5 * 1048576 ? 0 : 1;
+  const dataDir = tmpDir('lh-soak-');
+  const { child: serve, url } = await startServe(dataDir);
+  const origin = new URL(url).origin;
+  const token = new URL(url).searchParams.get('token') ?? '';
+  const browser = await chromium.launch({
+    executablePath: process.env.LEAKHOUND_CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+  });
+  try {
+    const page = await browser.newPage();
+    await page.goto(url);
+    const res = await page.request.post(`${origin}/api/runs`, {
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      data: {
+        spawn: `node ${path.join(NODE_FIXTURES, 'bounded-lru.js')}`,
+        url: 'http://127.0.0.1:{port}/',
+        durationMs: minutes * 60_000,
+        concurrency: 20,
+        snapshots: 0,
+      },
+    });
+    const { id } = (await res.json()) as { id: string };
+    await page.goto(`${origin}/#/runs/${encodeURIComponent(id)}/live`);
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Performance.enable');
+    const serveRss: number[] = [];
+    const pageHeap: number[] = [];
+    const t0 = Date.now();
+    while (Date.now() - t0 < minutes * 60_000 + 5000) {
+      await new Promise((r) => setTimeout(r, 5000));
+      const r = rssOf(serve.pid as number);
+      if (r !== null) serveRss.push(r);
+      const { metrics } = (await cdp.send('Performance.getMetrics')) as {
+        metrics: { name: string; value: number }[];
+      };
+      const heap = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value;
+      if (heap !== undefined) pageHeap.push(heap);
+    }
+    const s = growth(serveRss);
+    const p = growth(pageHeap);
+    console.log(`soak: ${minutes} min hunt through serve with the live UI open`);
+    console.log(
+      `leakhound (serve + hunt) RSS: first ${(serveRss[0] / MB).toFixed(1)} MB, after warm-up ${(s.start / MB).toFixed(1)} MB, end ${(s.end / MB).toFixed(1)} MB, growth ${(s.growth / MB).toFixed(2)} MB (goal < 5 MB)`,
+    );
+    console.log(
+      `UI page JS heap: after warm-up ${(p.start / MB).toFixed(1)} MB, end ${(p.end / MB).toFixed(1)} MB, growth ${(p.growth / MB).toFixed(2)} MB (goal < 5 MB)`,
+    );
+    process.exitCode = s.growth < 5 * MB && p.growth < 5 * MB ? 0 : 1;
+  } finally {
+    await browser.close();
+    serve.kill('SIGTERM');
+  }
 }
 
 void main();

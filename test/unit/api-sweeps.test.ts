@@ -168,6 +168,17 @@ describe('a 2 × 1 gunicorn sweep through the API', () => {
     expect(del.message).toContain('belongs to a sweep');
     // runs of a sweep are not mixed into the run history
     expect(await call('runs.list', {})).toEqual([]);
+    const html = await call('sweeps.export', { id, format: 'html' });
+    expect(html.path).toBe(path.join(got.dir, 'report.html'));
+    const page = readFileSync(html.path, 'utf8');
+    expect(page).toContain(
+      `Best configuration: ${Object.entries(got.best ?? {})
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}`,
+    );
+    expect(page).toContain('<table class="sweep">');
+    const none = await rejection(api.call('sweeps.export', { id: 'nope', format: 'pdf' }));
+    expect(none.message).toContain('no sweep with id nope');
   });
 
   it('stops a running sweep: status "stopped", the rest not run', async () => {

@@ -286,6 +286,20 @@ export function createApiHandler(opts: ApiHandlerOptions): ApiHandler {
     async 'sweeps.stop'({ id }) {
       return sweeps.stop(id);
     },
+
+    async 'sweeps.export'({ id, format }) {
+      let dir: string;
+      try {
+        dir = sweeps.folder(id);
+      } catch (e) {
+        throw new NotFoundError((e as Error).message);
+      }
+      if (!existsSync(path.join(dir, 'sweep.json')))
+        throw new UserError(`sweep ${id} has no finished configuration yet: export it when one has finished`);
+      const file = path.join(dir, `report.${format}`);
+      const out = await renderReport(dir, format === 'pdf' ? { pdf: file } : { html: file });
+      return { path: (format === 'pdf' ? out.pdf : out.html) ?? file };
+    },
   };
 
   return {

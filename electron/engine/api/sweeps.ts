@@ -81,6 +81,8 @@ export interface SweepsApi {
   list(): ApiResult<'sweeps.list'>;
   get(id: string): ApiResult<'sweeps.get'>;
   stop(id: string): ApiResult<'sweeps.stop'>;
+  /** the folder of an existing sweep (throws a UserError naming the id when there is none) */
+  folder(id: string): string;
   /** the folder of `sweep.<id>.<combo>`, or null when the id is not a sweep configuration */
   runDirOf(runId: string): string | null;
   currentEvents(): ApiEvent[];
@@ -305,6 +307,12 @@ export function createSweepsApi(opts: { dataDir: string; emit: (e: ApiEvent) => 
         currentRunId: s.run?.hunt && currentCombo ? sweepRunId(id, comboId(currentCombo)) : null,
         error: s.meta.error,
       };
+    },
+
+    folder(id) {
+      const s = read(id);
+      if (!s) throw new UserError(`no sweep with id ${id} in ${root}`);
+      return s.dir;
     },
 
     stop(id) {

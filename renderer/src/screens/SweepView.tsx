@@ -21,6 +21,8 @@ export function SweepView({ id }: { id: string }) {
   const sweep = useAsync(() => call('sweeps.get', { id }), [id]);
   const [live, setLive] = useState<Live | null>(null);
   const [stopError, setStopError] = useState<string | null>(null);
+  const [exporting, setExporting] = useState<'pdf' | 'html' | null>(null);
+  const [exported, setExported] = useState<string | null>(null);
   const s = sweep.data;
   const running = s?.status === 'running';
   const currentRunId = s?.currentRunId ?? null;
@@ -70,6 +72,19 @@ export function SweepView({ id }: { id: string }) {
     }
   };
 
+  const exportReport = async (format: 'pdf' | 'html') => {
+    setExporting(format);
+    setExported(null);
+    try {
+      const out = await call('sweeps.export', { id, format });
+      setExported(`Report written to ${out.path}`);
+    } catch (e) {
+      setExported(`Export failed: ${(e as Error).message}`);
+    } finally {
+      setExporting(null);
+    }
+  };
+
   return (
     <div className="page sweep-view">
       <SweepStyles />
@@ -86,6 +101,16 @@ export function SweepView({ id }: { id: string }) {
               Stop sweep
             </button>
           ) : null}
+          {s.rows.length ? (
+            <>
+              <button type="button" disabled={exporting !== null} onClick={() => exportReport('pdf')}>
+                {exporting === 'pdf' ? 'Exporting…' : 'Export PDF'}
+              </button>
+              <button type="button" disabled={exporting !== null} onClick={() => exportReport('html')}>
+                {exporting === 'html' ? 'Exporting…' : 'Export HTML'}
+              </button>
+            </>
+          ) : null}
           <a href="#/sweeps">← Sweeps</a>
         </div>
       </div>
@@ -94,6 +119,11 @@ export function SweepView({ id }: { id: string }) {
         {fmtDate(s.startedAt)}
         {s.wallMs != null ? ` · wall time ${fmtDuration(s.wallMs)}` : ''}
       </p>
+      {exported ? (
+        <p className="hint mono" role="status" data-testid="sweep-exported">
+          {exported}
+        </p>
+      ) : null}
       {stopError ? (
         <div className="state state-error" role="alert">
           {stopError}
@@ -102,7 +132,11 @@ export function SweepView({ id }: { id: string }) {
       {s.error ? <ErrorBox error={s.error} /> : null}
 
       <section className="card">
-        <div className="sweep-progress" data-testid="sweep-progress">
+        <div
+          className="sweep-progress"
+          data-testid="sweep-progress"
+          data-percent={barPercent(s.done, s.total, running ? (live?.progress ?? 0) : 0)}
+        >
           <strong>
             {s.done} of {s.total} configurations
           </strong>
