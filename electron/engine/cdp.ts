@@ -12,10 +12,14 @@ interface Pending {
 
 export class CdpError extends Error {}
 
+/** CDP payloads are untyped JSON here (the typed protocol package is large); callers narrow. */
+// biome-ignore lint/suspicious/noExplicitAny: see above
+export type CdpPayload = any;
+
 export class CdpClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  private readonly listeners = new Map<string, Set<(params: any) => void>>();
+  private readonly listeners = new Map<string, Set<(params: CdpPayload) => void>>();
   private closedFlag = false;
 
   private constructor(private readonly ws: WebSocket) {
@@ -49,7 +53,7 @@ export class CdpClient {
     return this.closedFlag;
   }
 
-  send<T = any>(method: string, params: object = {}, opts: { timeoutMs?: number } = {}): Promise<T> {
+  send<T = CdpPayload>(method: string, params: object = {}, opts: { timeoutMs?: number } = {}): Promise<T> {
     if (this.closedFlag) return Promise.reject(new CdpError(`cannot send ${method}: inspector closed`));
     const id = this.nextId++;
     const timeoutMs = opts.timeoutMs ?? 30_000;
@@ -68,7 +72,7 @@ export class CdpClient {
     });
   }
 
-  on(event: string, cb: (params: any) => void): () => void {
+  on(event: string, cb: (params: CdpPayload) => void): () => void {
     let set = this.listeners.get(event);
     if (!set) {
       set = new Set();
