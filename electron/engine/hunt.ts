@@ -279,6 +279,11 @@ export class Hunt extends EventEmitter {
       this.abortLoad.abort();
     });
     this.log('info', `target pid ${target.pid} (${runtime}) at ${target.url}`);
+    if (this.options.attach !== undefined && runtime !== 'other')
+      this.log(
+        'info',
+        `each of the ${makePlan(o).segments + 1} checkpoints forces a full garbage collection in the target (a pause of milliseconds to a few hundred ms on large heaps)${o.safe ? '; --safe: no full heap snapshots' : '; 3 heap snapshots each freeze it for seconds (--safe avoids them)'}`,
+      );
     if (target instanceof SpawnedTarget) this.recordTargetInMeta(target.pid);
     await this.connectRuntime(runtime);
     this.startSampling(target.pid);
@@ -392,6 +397,7 @@ export class Hunt extends EventEmitter {
         );
         return;
       }
+      this.log('info', `opening the inspector of pid ${target.pid} with SIGUSR1 (pauses it ~50–150 ms)`);
       this.attachInspector = await openNodeInspector(target.pid);
       this.log(
         'info',
@@ -414,6 +420,10 @@ export class Hunt extends EventEmitter {
 
   private async injectPythonAgent(pid: number): Promise<void> {
     const { agentDir, socketDir } = preparePythonAgent(this.dir);
+    this.log(
+      'info',
+      `loading the agent into pid ${pid} and its workers with gdb: each Python process is paused while gdb attaches (typically 1–3 s; workers load it on their next request)`,
+    );
     try {
       const pauses = await injectPythonTree(pid, agentBootstrapCode(agentDir, socketDir));
       this.pythonSocketDir = socketDir;
