@@ -71,6 +71,15 @@ describe('guardCall', () => {
       'analysis.instances': { id: 'r1', snapshot: 2, name: 'Order' },
       'analysis.retainers': { id: 'r1', snapshot: 2, nodeId: 42 },
       'reports.export': { id: 'r1', format: 'pdf' },
+      'sweeps.start': {
+        spawn: 'app -w {w} -p {port}',
+        grid: [{ name: 'w', values: ['1'] }],
+        url: 'http://127.0.0.1:{port}/',
+      },
+      'sweeps.list': {},
+      'sweeps.get': { id: 's1' },
+      'sweeps.stop': { id: 's1' },
+      'sweeps.export': { id: 's1', format: 'html' },
     };
     expect(Object.keys(samples).sort()).toEqual(Object.keys(apiMethods).sort());
     for (const [m, p] of Object.entries(samples)) expect(guardCall(top, m, p, TRUSTED).ok, m).toBe(true);

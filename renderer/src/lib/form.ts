@@ -112,6 +112,26 @@ export function formToOptions(f: HuntForm): RunOptionsInput {
   return opts;
 }
 
+const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|::1)$/i;
+
+/**
+ * Hosts among the hunt's URLs that are not this machine. Load sent elsewhere may hit a
+ * production server or a neighbour's: the form asks before it sets allowRemote.
+ */
+export function remoteHosts(opts: RunOptionsInput): string[] {
+  const hosts = new Set<string>();
+  for (const u of [opts.url, ...(opts.endpoints ?? []).map((e) => e.url)]) {
+    if (!u) continue;
+    try {
+      const host = new URL(u.split('{port}').join('1')).hostname;
+      if (!LOOPBACK.test(host)) hosts.add(host);
+    } catch {
+      // the schema reports malformed URLs
+    }
+  }
+  return [...hosts];
+}
+
 const PRESETS_KEY = 'leakhound.presets.v1';
 const LAST_KEY = 'leakhound.lastForm.v1';
 

@@ -8,6 +8,7 @@ import {
   type HuntForm,
   loadLastForm,
   loadPresets,
+  remoteHosts,
   saveLastForm,
   savePresets,
 } from '../lib/form';
@@ -78,6 +79,14 @@ export function NewHunt() {
     } catch (err) {
       setError((err as Error).message);
       return;
+    }
+    const remote = remoteHosts(options);
+    if (remote.length) {
+      const ok = window.confirm(
+        `${remote.join(', ')} is not this machine. leakhound will send ${options.requests ?? 'its'} requests there, as fast as the settings allow. Only do this against a server you own. Send the load?`,
+      );
+      if (!ok) return;
+      options = { ...options, allowRemote: true };
     }
     setStarting(true);
     try {
