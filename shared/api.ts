@@ -190,6 +190,8 @@ export const apiMethods = {
     }),
   },
   'sweeps.stop': { params: z.object({ id: runIdSchema }), result: z.object({ ok: z.boolean() }) },
+  /** run the configurations of a stopped or interrupted sweep that have not finished */
+  'sweeps.resume': { params: z.object({ id: runIdSchema }), result: z.object({ id: runIdSchema }) },
   /** the sweep report (comparison table, overlaid curves, verdicts) into the sweep's folder */
   'sweeps.export': {
     params: z.object({ id: runIdSchema, format: z.enum(['pdf', 'html']) }),

@@ -142,7 +142,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   report: {
     name: 'report',
     usage: 'leakhound report DIR [--pdf FILE] [--html FILE] [--paper A4|Letter]',
-    summary: 'Render the report of a finished run again.',
+    summary: 'Render the report of a finished run (or of a sweep folder) again.',
     flags: [
       { name: 'pdf', kind: 'string', value: 'FILE', help: 'PDF path (default DIR/report.pdf)' },
       { name: 'html', kind: 'string', value: 'FILE', help: 'HTML path (default DIR/report.html)' },

@@ -186,20 +186,46 @@ describe('a 2 × 1 gunicorn sweep through the API', () => {
       spawn: SPAWN,
       grid: [{ name: 'workers', values: ['1', '2'] }],
       url: 'http://127.0.0.1:{port}/bounded',
-      durationMs: 60_000,
+      requests: 2000,
       concurrency: 2,
     });
     await until(
       'the first configuration to load',
-      () => events.some((e) => e.type === 'load' && e.id.startsWith(`sweep.${sid}.`)),
+      () => events.some((e) => e.type === 'sample' && e.id.startsWith(`sweep.${sid}.`)),
       30_000,
     );
     expect(await call('sweeps.stop', { id: sid })).toEqual({ ok: true });
     await until('the sweep to end', sweepDone(sid), 40_000);
     const got = await call('sweeps.get', { id: sid });
     expect(got.status).toBe('stopped');
-    expect(got.done).toBeLessThanOrEqual(1);
-    expect(got.bestRow).toBeNull();
+    // the configuration running when the stop came is marked stopped (it got less load than
+    // the others, so it cannot be best), and nothing after it ran
+    const statuses = got.rows.map((r) => r.status);
+    expect(statuses.at(-1), JSON.stringify(statuses)).toBe('stopped');
+    expect(statuses.slice(0, -1).every((x) => x === 'finished')).toBe(true);
+    expect(got.bestRow?.status ?? 'finished').toBe('finished');
     expect(await call('sweeps.stop', { id: sid })).toEqual({ ok: false });
-  }, 90_000);
+
+    // resumed, it runs the stopped configuration again in full, then the rest
+    const before = events.length;
+    expect(await call('sweeps.resume', { id: sid })).toEqual({ id: sid });
+    const again = await rejection(api.call('sweeps.resume', { id: sid }));
+    expect(again.message).toContain('is running already');
+    await until(
+      'the resumed sweep to end',
+      () => events.slice(before).some((e) => e.type === 'sweep' && e.id === sid && e.status),
+      120_000,
+    );
+    const done = await call('sweeps.get', { id: sid });
+    expect(done.status).toBe('finished');
+    expect(done.rows.map((r) => [r.params.workers, r.status])).toEqual([
+      ['1', 'finished'],
+      ['2', 'finished'],
+    ]);
+    const one = await call('runs.get', { id: done.rows[0].runId, maxSamples: 100 });
+    // the full budget, not the stopped run's few requests
+    expect(one.result?.load?.requests).toBeGreaterThanOrEqual(2000);
+    const nothing = await rejection(api.call('sweeps.resume', { id: sid }));
+    expect(nothing.message).toContain('nothing to resume');
+  }, 150_000);
 });

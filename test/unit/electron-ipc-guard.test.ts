@@ -79,6 +79,7 @@ describe('guardCall', () => {
       'sweeps.list': {},
       'sweeps.get': { id: 's1' },
       'sweeps.stop': { id: 's1' },
+      'sweeps.resume': { id: 's1' },
       'sweeps.export': { id: 's1', format: 'html' },
     };
     expect(Object.keys(samples).sort()).toEqual(Object.keys(apiMethods).sort());

@@ -287,6 +287,10 @@ export function createApiHandler(opts: ApiHandlerOptions): ApiHandler {
       return sweeps.stop(id);
     },
 
+    async 'sweeps.resume'({ id }) {
+      return sweeps.resume(id);
+    },
+
     async 'sweeps.export'({ id, format }) {
       let dir: string;
       try {

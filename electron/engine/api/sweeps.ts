@@ -2,10 +2,10 @@
 // Sweep screen. Each sweep lives in <dataDir>/sweeps/<id>/ (sweep.json from runSweep, plus
 // sweep-run.json with who runs it and how it ended), and each configuration's hunt in a
 // sub-folder, which the runs API can open under the id `sweep.<sweep id>.<configuration>`.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ApiEvent, ApiParams, ApiResult, SweepRowInfo, SweepSummary } from '../../../shared/api';
-import { runOptionsSchema } from '../../../shared/options';
+import { type RunOptions, runOptionsSchema } from '../../../shared/options';
 import { UserError } from '../errors';
 import type { Hunt } from '../hunt';
 import { ensureDir, newRunId, writeFileAtomic } from '../store';
@@ -25,6 +25,8 @@ interface SweepMeta {
   grid: Grid;
   goal: Goal;
   error: string | null;
+  /** the load every configuration gets; absent in sweeps made by the CLI */
+  load?: { url: string; requests?: number; durationMs?: number; concurrency?: number };
 }
 
 /** sweep.json as runSweep writes it (partial while running). */
@@ -74,6 +76,18 @@ function readJson<T>(file: string): T | null {
   }
 }
 
+/** The hunt options shared by every configuration; a UserError when they do not parse. */
+function baseOf(load: NonNullable<SweepMeta['load']>): Omit<RunOptions, 'spawn' | 'out'> {
+  // Snapshots pause the target and would distort the latencies being compared.
+  const parsed = runOptionsSchema.safeParse({ spawn: 'x', ...load, snapshots: 0 });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UserError(`bad sweep options: ${issue?.path.join('.')}: ${issue?.message}`);
+  }
+  const { spawn: _s, out: _o, ...base } = parsed.data;
+  return base;
+}
+
 const totalOf = (grid: Grid) => grid.reduce((n, g) => n * g.values.length, 1);
 
 export interface SweepsApi {
@@ -81,6 +95,8 @@ export interface SweepsApi {
   list(): ApiResult<'sweeps.list'>;
   get(id: string): ApiResult<'sweeps.get'>;
   stop(id: string): ApiResult<'sweeps.stop'>;
+  /** run the configurations a stopped or interrupted sweep has not finished */
+  resume(id: string): ApiResult<'sweeps.resume'>;
   /** the folder of an existing sweep (throws a UserError naming the id when there is none) */
   folder(id: string): string;
   /** the folder of `sweep.<id>.<combo>`, or null when the id is not a sweep configuration */
@@ -165,6 +181,79 @@ export function createSweepsApi(opts: { dataDir: string; emit: (e: ApiEvent) => 
   const saveMeta = (dir: string, meta: SweepMeta) =>
     writeFileAtomic(path.join(dir, META), `${JSON.stringify(meta, null, 1)}\n`);
 
+  /** Runs (or resumes) the sweep in `dir` in the background; its progress goes out as events. */
+  const launch = (meta: SweepMeta, dir: string, base: Omit<RunOptions, 'spawn' | 'out'>): void => {
+    const total = totalOf(meta.grid);
+    const id = meta.id;
+    const entry: Active = {
+      meta,
+      abort: new AbortController(),
+      hunt: null,
+      index: null,
+      rows: [],
+      settled: Promise.resolve(),
+      last: [],
+    };
+    active.set(id, entry);
+    const emitSweep = (e: ApiEvent) => {
+      entry.last = [e];
+      opts.emit(e);
+    };
+    entry.settled = runSweep({
+      spawnTemplate: meta.spawn,
+      grid: meta.grid,
+      base,
+      dir,
+      goal: meta.goal,
+      signal: entry.abort.signal,
+      onHunt: (hunt, combo, index) => {
+        entry.hunt = hunt;
+        entry.index = index;
+        const runId = sweepRunId(id, comboId(combo));
+        // The hunt's own events go out under its runs-API id, so the run view of a
+        // configuration that is running now is live like any other run.
+        if (runId)
+          hunt.on('event', (e: ApiEvent) => {
+            const mine = { ...e, id: runId } as ApiEvent;
+            if (e.type === 'phase') entry.last = [entry.last[0], mine].filter(Boolean) as ApiEvent[];
+            opts.emit(mine);
+          });
+        emitSweep({ type: 'sweep', id, index, total, ...(runId ? { runId } : {}) });
+      },
+      onRow: (row) => {
+        // A hunt stopped halfway ends "finished" with less load than the others: it must
+        // not compete for best, so it is marked as stopped.
+        if (entry.abort.signal.aborted && row.status === 'finished') row.status = 'stopped';
+        entry.rows.push(row);
+        entry.hunt = null;
+        emitSweep({ type: 'sweep', id, index: entry.rows.length, total, row: withRunId(id, row) });
+      },
+    })
+      .then(() => {
+        meta.status = entry.abort.signal.aborted ? 'stopped' : 'finished';
+        if (meta.status === 'stopped') {
+          const file = path.join(dir, 'sweep.json');
+          const saved = readJson<SweepFile>(file);
+          if (saved)
+            writeFileAtomic(
+              file,
+              `${JSON.stringify({ ...saved, rows: entry.rows, best: bestRow([...entry.rows], meta.goal), partial: true }, null, 1)}\n`,
+            );
+        }
+      })
+      .catch((e: Error) => {
+        meta.status = 'failed';
+        meta.error = e.message;
+      })
+      .finally(() => {
+        entry.hunt = null;
+        entry.index = null;
+        saveMeta(dir, meta);
+        active.delete(id);
+        opts.emit({ type: 'sweep', id, index: entry.rows.length, total, status: meta.status });
+      });
+  };
+
   return {
     async start(p) {
       const goal = (p.goal ?? 'p90') as Goal;
@@ -179,20 +268,12 @@ export function createSweepsApi(opts: { dataDir: string; emit: (e: ApiEvent) => 
       for (const c of combinations(grid)) fillTemplate(p.spawn, c, grid);
       if (!p.spawn.includes('{port}') && !/\$PORT\b/.test(p.spawn))
         throw new UserError('the command has no {port}: put {port} where the server takes its port');
-      // Snapshots pause the target and would distort the latencies being compared.
-      const parsed = runOptionsSchema.safeParse({
-        spawn: 'x',
+      const base = baseOf({
         url: p.url,
         requests: p.requests,
         durationMs: p.durationMs,
         concurrency: p.concurrency,
-        snapshots: 0,
       });
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new UserError(`bad sweep options: ${issue?.path.join('.')}: ${issue?.message}`);
-      }
-      const { spawn: _s, out: _o, ...base } = parsed.data;
       const id = newRunId();
       const dir = dirOf(id);
       ensureDir(dir);
@@ -205,76 +286,10 @@ export function createSweepsApi(opts: { dataDir: string; emit: (e: ApiEvent) => 
         grid,
         goal,
         error: null,
+        load: { url: p.url, requests: p.requests, durationMs: p.durationMs, concurrency: p.concurrency },
       };
       saveMeta(dir, meta);
-      const total = totalOf(grid);
-      const entry: Active = {
-        meta,
-        abort: new AbortController(),
-        hunt: null,
-        index: null,
-        rows: [],
-        settled: Promise.resolve(),
-        last: [],
-      };
-      active.set(id, entry);
-      const emitSweep = (e: ApiEvent) => {
-        entry.last = [e];
-        opts.emit(e);
-      };
-      entry.settled = runSweep({
-        spawnTemplate: p.spawn,
-        grid,
-        base,
-        dir,
-        goal,
-        signal: entry.abort.signal,
-        onHunt: (hunt, combo, index) => {
-          entry.hunt = hunt;
-          entry.index = index;
-          const runId = sweepRunId(id, comboId(combo));
-          // The hunt's own events go out under its runs-API id, so the run view of a
-          // configuration that is running now is live like any other run.
-          if (runId)
-            hunt.on('event', (e: ApiEvent) => {
-              const mine = { ...e, id: runId } as ApiEvent;
-              if (e.type === 'phase') entry.last = [entry.last[0], mine].filter(Boolean) as ApiEvent[];
-              opts.emit(mine);
-            });
-          emitSweep({ type: 'sweep', id, index, total, ...(runId ? { runId } : {}) });
-        },
-        onRow: (row) => {
-          // A hunt stopped halfway ends "finished" with less load than the others: it must
-          // not compete for best, so it is marked as stopped.
-          if (entry.abort.signal.aborted && row.status === 'finished') row.status = 'stopped';
-          entry.rows.push(row);
-          entry.hunt = null;
-          emitSweep({ type: 'sweep', id, index: entry.rows.length, total, row: withRunId(id, row) });
-        },
-      })
-        .then(() => {
-          meta.status = entry.abort.signal.aborted ? 'stopped' : 'finished';
-          if (meta.status === 'stopped') {
-            const file = path.join(dir, 'sweep.json');
-            const saved = readJson<SweepFile>(file);
-            if (saved)
-              writeFileAtomic(
-                file,
-                `${JSON.stringify({ ...saved, rows: entry.rows, best: bestRow([...entry.rows], goal), partial: true }, null, 1)}\n`,
-              );
-          }
-        })
-        .catch((e: Error) => {
-          meta.status = 'failed';
-          meta.error = e.message;
-        })
-        .finally(() => {
-          entry.hunt = null;
-          entry.index = null;
-          saveMeta(dir, meta);
-          active.delete(id);
-          opts.emit({ type: 'sweep', id, index: entry.rows.length, total, status: meta.status });
-        });
+      launch(meta, dir, base);
       return { id };
     },
 
@@ -307,6 +322,28 @@ export function createSweepsApi(opts: { dataDir: string; emit: (e: ApiEvent) => 
         currentRunId: s.run?.hunt && currentCombo ? sweepRunId(id, comboId(currentCombo)) : null,
         error: s.meta.error,
       };
+    },
+
+    resume(id) {
+      if (active.has(id)) throw new UserError(`sweep ${id} is running already`);
+      const s = read(id);
+      if (!s) throw new UserError(`no sweep with id ${id} in ${root}`);
+      if (!s.meta.load)
+        throw new UserError(
+          `sweep ${id} was made by \`leakhound sweep\`: run the same command again to resume it`,
+        );
+      const finished = s.rows.filter((r) => r.status === 'finished').length;
+      if (s.meta.status === 'finished' && finished === totalOf(s.meta.grid))
+        throw new UserError(`sweep ${id} has finished every configuration: there is nothing to resume`);
+      const base = baseOf(s.meta.load);
+      // A configuration stopped halfway wrote a "finished" result with less load than the
+      // others; runSweep would keep it, so its folder goes and it runs again in full.
+      for (const r of s.rows)
+        if (r.status !== 'finished') rmSync(path.join(s.dir, r.id), { recursive: true, force: true });
+      const meta: SweepMeta = { ...s.meta, status: 'running', ownerPid: process.pid, error: null };
+      saveMeta(s.dir, meta);
+      launch(meta, s.dir, base);
+      return { id };
     },
 
     folder(id) {

@@ -1,7 +1,7 @@
 // Runs every configuration of a grid one at a time, with the same load, into one folder:
 // DIR/<combo>/ holds each hunt, DIR/sweep.json the comparison. A combination whose hunt
 // already finished is read back, not run again, so an interrupted sweep resumes.
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { type RunOptions, runOptionsSchema } from '../../../shared/options';
 import { Hunt } from '../hunt';
@@ -56,6 +56,11 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
     try {
       const result = await hunt.start();
       row = rowOf(id, combo, runDir, result, result.status);
+      if (o.signal?.aborted) {
+        // Cut short: kept for reading, but not "done", so a resume runs it again in full.
+        row = { ...row, status: 'stopped' };
+        renameSync(path.join(runDir, 'result.json'), path.join(runDir, 'result.stopped.json'));
+      }
     } catch (e) {
       row = { ...rowOf(id, combo, runDir, null, 'failed'), verdict: null };
       writeFileAtomic(path.join(runDir, 'error.txt'), `${(e as Error).message}\n`);

@@ -72,6 +72,17 @@ export function SweepView({ id }: { id: string }) {
     }
   };
 
+  const resumable = !running && (s.done < s.total || s.rows.some((r) => r.status !== 'finished'));
+  const resume = async () => {
+    setStopError(null);
+    try {
+      await call('sweeps.resume', { id });
+      reload();
+    } catch (e) {
+      setStopError((e as Error).message);
+    }
+  };
+
   const exportReport = async (format: 'pdf' | 'html') => {
     setExporting(format);
     setExported(null);
@@ -99,6 +110,11 @@ export function SweepView({ id }: { id: string }) {
           {running ? (
             <button type="button" className="danger" onClick={stop}>
               Stop sweep
+            </button>
+          ) : null}
+          {resumable ? (
+            <button type="button" className="primary" onClick={resume}>
+              Resume sweep
             </button>
           ) : null}
           {s.rows.length ? (
