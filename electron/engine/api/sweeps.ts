@@ -11,6 +11,7 @@ import type { Hunt } from '../hunt';
 import { ensureDir, newRunId, writeFileAtomic } from '../store';
 import { bestRow, type Goal, type SweepRow } from '../sweep/compare';
 import { combinations, comboId, fillTemplate, type Grid } from '../sweep/grid';
+import type { SweepFile } from '../sweep/run-sweep';
 import { runSweep } from '../sweep/run-sweep';
 
 type Status = SweepSummary['status'];
@@ -27,17 +28,6 @@ interface SweepMeta {
   error: string | null;
   /** the load every configuration gets; absent in sweeps made by the CLI */
   load?: { url: string; requests?: number; durationMs?: number; concurrency?: number };
-}
-
-/** sweep.json as runSweep writes it (partial while running). */
-interface SweepFile {
-  grid: Grid;
-  goal: Goal;
-  spawn: string;
-  rows: SweepRow[];
-  best: SweepRow | null;
-  wallMs?: number;
-  partial?: boolean;
 }
 
 const META = 'sweep-run.json';

@@ -4,23 +4,12 @@
 // Pure: same sweep.json and results, same bytes.
 import type { Result } from '../../../shared/result';
 import type { Goal, SweepRow } from '../sweep/compare';
-import type { Grid } from '../sweep/grid';
+import type { SweepFile } from '../sweep/run-sweep';
 import { bytes, bytesPer, duration, esc, int, ms, num } from './format';
 import { Redactor } from './redact';
 import { type Paper, reportCss } from './styles';
 import { ciText, verdictTitle } from './summary';
 import { SWEEP_STYLES, sweepChartSvg } from './sweep-chart';
-
-/** sweep.json as written by runSweep. */
-export interface SweepFile {
-  grid: Grid;
-  goal: Goal;
-  spawn: string;
-  rows: SweepRow[];
-  best: SweepRow | null;
-  wallMs?: number;
-  partial?: boolean;
-}
 
 export interface SweepReportOptions {
   paper?: Paper;
@@ -258,3 +247,5 @@ ${configs}
 </html>
 `;
 }
+
+export type { SweepFile };

@@ -20,6 +20,17 @@ export interface SweepOptions {
   signal?: AbortSignal;
 }
 
+/** sweep.json as runSweep writes it (partial while running): read by the API and the report. */
+export interface SweepFile {
+  grid: Grid;
+  goal: Goal;
+  spawn: string;
+  rows: SweepRow[];
+  best: SweepRow | null;
+  wallMs?: number;
+  partial?: boolean;
+}
+
 export interface SweepResult {
   grid: Grid;
   goal: Goal;
