@@ -2,7 +2,7 @@
 // the inspector switched on for Node, and a clear error (with its stderr) when it dies
 // before it listens.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors';
 import { killTree } from '../proc/kill';
@@ -33,6 +33,8 @@ const INSPECTOR_LINE = /Debugger listening on (ws:\/\/127\.0\.0\.1:\d+\/[0-9a-f-
 /** Node prints this when it would exit but an inspector client is still attached: it then
  * hangs until the client goes away, so a crashing target would never die while we watch. */
 const WAITING_FOR_DEBUGGER = 'Waiting for the debugger to disconnect...';
+const SETPRIV = process.platform === 'linux' && existsSync('/usr/bin/setpriv') ? '/usr/bin/setpriv' : null;
+
 /** the target's own log is copied up to this size; the rest is dropped, with a note */
 const LOG_CAP = 8 * 1024 * 1024;
 
@@ -113,8 +115,14 @@ export class SpawnedTarget {
     if (opts.inspect) {
       env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --inspect=127.0.0.1:0`.trim();
     }
-    const child = spawn(executable, argv.slice(1), {
-      argv0: argv[0],
+    // If leakhound itself is killed (SIGKILL, OOM) it cannot stop the target: on Linux the
+    // kernel does it for us through the parent-death signal, set by util-linux's setpriv,
+    // which then execs the target under the same pid.
+    const [file, args] = SETPRIV
+      ? [SETPRIV, ['--pdeathsig', 'SIGKILL', '--', executable, ...argv.slice(1)]]
+      : [executable, argv.slice(1)];
+    const child = spawn(file, args, {
+      argv0: SETPRIV ? 'setpriv' : argv[0],
       cwd: opts.cwd,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
