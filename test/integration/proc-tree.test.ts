@@ -120,9 +120,9 @@ describe('TreeSampler', () => {
   });
 
   it('does not grow its own heap tick after tick', async () => {
-    // Measured in a clean child process: the test runner's own heap drifts by ±80 B per
-    // 10 ms, and the first few hundred ticks warm up. A retained sample per tick would be
-    // ≥ 400 B/tick.
+    // Measured in a clean child process: the first few hundred ticks warm up, and even then
+    // the heap after a GC drifts by up to ±180 KB (seen across CI runs). Over 2000 ticks that
+    // is ±90 B/tick, while a retained sample per tick would be ≥ 400 B/tick.
     const script = path.join(tmpDir, 'sampler-heap.ts');
     writeFileSync(
       script,
@@ -140,7 +140,7 @@ const wait = (n) => new Promise((r) => { const i = setInterval(() => { if (ticks
   await wait(800);
   gc();
   const h0 = process.memoryUsage().heapUsed;
-  await wait(1800);
+  await wait(2800);
   gc();
   console.log(JSON.stringify({ grown: process.memoryUsage().heapUsed - h0, ticks: ticks - 800 }));
   s.stop();
@@ -149,7 +149,7 @@ const wait = (n) => new Promise((r) => { const i = setInterval(() => { if (ticks
     );
     const tsx = path.resolve(__dirname, '../../node_modules/.bin/tsx');
     const out = await new Promise<string>((resolve, reject) =>
-      execFile(tsx, [script], { timeout: 60_000 }, (err, stdout, stderr) =>
+      execFile(tsx, [script], { timeout: 90_000 }, (err, stdout, stderr) =>
         err
           ? reject(new Error(`sampler child failed: ${stderr.split('\n').slice(0, 5).join(' / ')}`))
           : resolve(stdout),
@@ -157,8 +157,8 @@ const wait = (n) => new Promise((r) => { const i = setInterval(() => { if (ticks
     );
     const { grown, ticks } = JSON.parse(out.trim().split('\n').pop()!) as { grown: number; ticks: number };
     console.log(`sampler heap growth: ${grown} B over ${ticks} ticks (${(grown / ticks).toFixed(1)} B/tick)`);
-    expect(ticks).toBeGreaterThanOrEqual(1000);
-    expect(grown / ticks).toBeLessThan(100);
+    expect(ticks).toBeGreaterThanOrEqual(2000);
+    expect(grown / ticks).toBeLessThan(250);
   });
 
   it('works through the ps fallback too (as on macOS), without PSS', async () => {
