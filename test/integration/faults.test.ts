@@ -27,7 +27,7 @@ describe('target faults', () => {
     expect(res.status).toBe('failed');
     expect(res.errorKind).toBe('target-hung');
     expect(res.load?.errorsByKind.timeout).toBeGreaterThan(0);
-    expect(res.verdict.kind).toBe('inconclusive');
+    expect(res.verdict.kind, res.verdict.reason).toBe('inconclusive');
     expect(res.target.pid && isAlive(res.target.pid)).toBe(false);
   });
 

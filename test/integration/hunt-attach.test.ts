@@ -46,7 +46,7 @@ describe('attach by pid', () => {
     const res = readResult(out);
     expect(res.target.mode).toBe('attach');
     expect(res.target.runtime).toBe('node');
-    expect(res.verdict.kind).toBe('leak');
+    expect(res.verdict.kind, res.verdict.reason).toBe('leak');
     expect(res.suspects[0].name).toBe('OrderAuditEntry');
     expect(s.child.exitCode).toBeNull();
     expect((await get(s.port)).status).toBe(200);
@@ -74,7 +74,7 @@ describe('attach by pid', () => {
     expect(r.code).toBe(0);
     const res = readResult(out);
     expect(res.target.runtime).toBe('python');
-    expect(res.verdict.kind).toBe('leak');
+    expect(res.verdict.kind, res.verdict.reason).toBe('leak');
     expect(res.suspects[0].name).toMatch(/AuditRecord$/);
     expect(res.suspects[0].countPerRequest).toBeGreaterThan(0.85);
     expect((await get(s.port, '/')).status).toBe(200);

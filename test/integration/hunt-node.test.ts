@@ -23,7 +23,7 @@ describe('leaky Node servers are found, with the leaking class named', () => {
     expect(h.stderr).toBe('');
     expect(h.code).toBe(3);
     const r = h.result as Result;
-    expect(r.verdict.kind).toBe('leak');
+    expect(r.verdict.kind, r.verdict.reason).toBe('leak');
     expect(r.verdict.ci95[0]).toBeGreaterThan(0);
     expect(r.suspects[0].name).toBe('OrderAuditEntry');
     expect(r.suspects[0].countPerRequest).toBeGreaterThan(0.9);
@@ -39,13 +39,13 @@ describe('leaky Node servers are found, with the leaking class named', () => {
 
   it('Map keyed by a per-request session id', async () => {
     const r = (await hunt('leaky-map.js')).result as Result;
-    expect(r.verdict.kind).toBe('leak');
+    expect(r.verdict.kind, r.verdict.reason).toBe('leak');
     expect(names(r)).toContain('SessionState');
   });
 
   it('closures left on a long-lived emitter', async () => {
     const r = (await hunt('leaky-emitter.js')).result as Result;
-    expect(r.verdict.kind).toBe('leak');
+    expect(r.verdict.kind, r.verdict.reason).toBe('leak');
     expect(
       names(r)
         .slice(0, 3)
@@ -56,7 +56,7 @@ describe('leaky Node servers are found, with the leaking class named', () => {
   it('off-heap Buffers retained', async () => {
     const h = await hunt('leaky-buffer.js');
     const r = h.result as Result;
-    expect(r.verdict.kind).toBe('leak');
+    expect(r.verdict.kind, r.verdict.reason).toBe('leak');
     // 4 KiB of backing store per request must be counted, not just the small JS wrapper.
     expect(r.verdict.bytesPerRequest).toBeGreaterThan(3500);
     expect(r.suspects[0].retainedSizeDelta / 3000).toBeGreaterThan(3000);
@@ -66,18 +66,18 @@ describe('leaky Node servers are found, with the leaking class named', () => {
 describe('clean Node servers are not called leaky', () => {
   it('a bounded LRU cache', async () => {
     const h = await hunt('bounded-lru.js', ['--fail-on-leak']);
-    expect(h.result?.verdict.kind).toBe('no-leak');
+    expect(h.result?.verdict.kind, h.result?.verdict.reason).toBe('no-leak');
     expect(h.code).toBe(0);
   });
 
   it('pure churn (GC sawtooth)', async () => {
     const h = await hunt('churn.js');
-    expect(h.result?.verdict.kind).toBe('no-leak');
+    expect(h.result?.verdict.kind, h.result?.verdict.reason).toBe('no-leak');
   });
 
   it('a lazy warm-up that then stays flat', async () => {
     const h = await hunt('lazy-warmup.js');
-    expect(h.result?.verdict.kind).toBe('no-leak');
+    expect(h.result?.verdict.kind, h.result?.verdict.reason).toBe('no-leak');
     expect(h.result?.verdict.plateau).toBe(true);
   });
 });
@@ -90,7 +90,7 @@ describe('a target that dies mid-run', () => {
     const r = h.result as Result;
     expect(r.status).toBe('target-died');
     expect(r.target.signal).toBe('SIGKILL');
-    expect(r.verdict.kind).toBe('inconclusive');
+    expect(r.verdict.kind, r.verdict.reason).toBe('inconclusive');
     expect(r.samples.length).toBeGreaterThan(0);
     expect(readFileSync(path.join(h.out, 'samples.jsonl'), 'utf8').split('\n').length).toBeGreaterThan(1);
     expect(r.target.stderrTail?.join('\n')).toContain('crash-midrun: giving up after 1500 requests');

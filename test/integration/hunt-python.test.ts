@@ -32,7 +32,7 @@ describe.skipIf(!existsSync(GUNICORN))('Python targets (Debian gunicorn, flask, 
   it('Flask, 2 sync workers: a module-level list of AuditRecord', async () => {
     const { result: r, stdout } = await hunt('-w 2 leaky_flask:app', '/audit');
     expect(r.target.runtime).toBe('python');
-    expect(r.verdict.kind).toBe('leak');
+    expect(r.verdict.kind, r.verdict.reason).toBe('leak');
     expect(top(r).name).toMatch(/AuditRecord$/);
     // Summed over both workers, one record per request.
     expect(top(r).countPerRequest).toBeGreaterThan(0.85);
@@ -45,24 +45,24 @@ describe.skipIf(!existsSync(GUNICORN))('Python targets (Debian gunicorn, flask, 
 
   it('Flask, gthread workers: an unbounded dict cache of untracked dicts', async () => {
     const { result: r } = await hunt('-w 2 -k gthread --threads 4 leaky_flask:app', '/session');
-    expect(r.verdict.kind).toBe('leak');
+    expect(r.verdict.kind, r.verdict.reason).toBe('leak');
     expect(r.suspects.slice(0, 3).some((s) => /dict/.test(s.name))).toBe(true);
   });
 
   it('Flask: lru_cache(maxsize=None) keyed per request', async () => {
     const { result: r } = await hunt('-w 2 leaky_flask:app', '/quote');
-    expect(r.verdict.kind).toBe('leak');
+    expect(r.verdict.kind, r.verdict.reason).toBe('leak');
     expect(r.suspects.slice(0, 3).some((s) => /Quote$/.test(s.name))).toBe(true);
   });
 
   it('Flask: a bounded lru_cache is no leak', async () => {
     const { result: r } = await hunt('-w 2 leaky_flask:app', '/bounded');
-    expect(r.verdict.kind).toBe('no-leak');
+    expect(r.verdict.kind, r.verdict.reason).toBe('no-leak');
   });
 
   it('Flask: a cache that plateaus is no leak', async () => {
     const { result: r } = await hunt('-w 2 leaky_flask:app', '/plateau');
-    expect(r.verdict.kind).toBe('no-leak');
+    expect(r.verdict.kind, r.verdict.reason).toBe('no-leak');
   });
 
   it('a worker restart mid-run (max-requests) is followed, not mistaken for a leak', async () => {
@@ -71,20 +71,20 @@ describe.skipIf(!existsSync(GUNICORN))('Python targets (Debian gunicorn, flask, 
       '/',
       3000,
     );
-    expect(r.verdict.kind).not.toBe('leak');
+    expect(r.verdict.kind, r.verdict.reason).not.toBe('leak');
     expect(r.target.restarts ?? 0).toBeGreaterThan(0);
     expect(r.target.processes?.filter((p) => p.exited).length).toBeGreaterThan(0);
   });
 
   it('plain ASGI under uvicorn workers: a module-level list of Event', async () => {
     const { result: r } = await hunt('-w 2 -k uvicorn.workers.UvicornWorker asgi_app:app', '/leak');
-    expect(r.verdict.kind).toBe('leak');
+    expect(r.verdict.kind, r.verdict.reason).toBe('leak');
     expect(top(r).name).toMatch(/Event$/);
   });
 
   it('Django: a per-request Order cached forever', async () => {
     const { result: r } = await hunt('-w 2 django_app:application', '/leak');
-    expect(r.verdict.kind).toBe('leak');
+    expect(r.verdict.kind, r.verdict.reason).toBe('leak');
     expect(r.suspects.slice(0, 3).some((s) => /Order$/.test(s.name))).toBe(true);
   });
 });

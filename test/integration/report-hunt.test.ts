@@ -96,7 +96,7 @@ describe.skipIf(!existsSync(CLI))('reports from real hunts (dist/electron/cli.js
   });
 
   it('the leaky server: verdict, suspect, figures and chart are in the PDF text', () => {
-    expect(leak.verdict.kind).toBe('leak');
+    expect(leak.verdict.kind, leak.verdict.reason).toBe('leak');
     const text = pdfText(join(leakDir, 'report.pdf'));
     const page1 = pdfText(join(leakDir, 'report.pdf'), 1);
     expect(page1).toContain('Memory leak found');
@@ -130,7 +130,7 @@ describe.skipIf(!existsSync(CLI))('reports from real hunts (dist/electron/cli.js
   });
 
   it('the clean server: the report says what the engine found, and it is not a leak', () => {
-    expect(clean.verdict.kind).not.toBe('leak');
+    expect(clean.verdict.kind, clean.verdict.reason).not.toBe('leak');
     const page1 = pdfText(join(cleanDir, 'report.pdf'), 1);
     expect(page1).toContain(TITLES[clean.verdict.kind]);
     expect(page1).toContain('Requests served');

@@ -85,7 +85,7 @@ describe('other load sources', () => {
     );
     expect(r.code).toBe(0);
     const res = resultSchema.parse(JSON.parse(readFileSync(path.join(out, 'result.json'), 'utf8'))) as Result;
-    expect(res.verdict.kind).toBe('leak');
+    expect(res.verdict.kind, res.verdict.reason).toBe('leak');
     expect(res.verdict.unit).toBe('second');
     expect(res.suspects.map((s) => s.name)).toContain('OrderAuditEntry');
     expect(readFileSync(path.join(out, 'load-command.log'), 'utf8')).toContain('Requests/sec');

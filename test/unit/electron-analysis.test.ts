@@ -62,7 +62,7 @@ describe('analysis in a separate process', () => {
 
     const text = fs.readFileSync(out.resultFile, 'utf8');
     const result = resultSchema.parse(JSON.parse(text));
-    expect(result.verdict.kind).toBe('leak');
+    expect(result.verdict.kind, result.verdict.reason).toBe('leak');
     expect(result.suspects[0]?.name).toMatch(/DesktopAuditEntry/);
     expect(result.suspects[0]?.countDelta).toBeGreaterThanOrEqual(1400);
     expect(result.snapshots.map((s) => s.file)).toEqual([

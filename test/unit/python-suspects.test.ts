@@ -187,6 +187,52 @@ describe('pythonSuspects', () => {
     expect(s.map((x) => x.name)).toEqual(['Record', 'dict', 'str']);
   });
 
+  it("puts the classes of Python and installed packages after the app's, by the modules the agent names", () => {
+    // uvicorn's per-connection deques grew more than the app's Event in a run under load
+    let t1 = base;
+    let t2 = base;
+    for (const [k, size] of [
+      ['collections:deque', 640],
+      ['app:Event', 56],
+    ] as const) {
+      t1 = grow(t1, k, 1000, size);
+      t2 = grow(t2, k, 2000, size);
+    }
+    const withLib = (t: Types) => ({ ...proc(11, t), libraryModules: ['collections'] });
+    const captures = [
+      cap('baseline', 0, [withLib(base)]),
+      cap('middle', 1000, [withLib(t1)]),
+      cap('final', 2000, [withLib(t2)]),
+    ];
+    expect(pythonSuspects(captures, 2000).map((x) => x.name)).toEqual(['Event', 'deque']);
+    // captures from an older agent, without the list: bytes decide, as before
+    const bare = captures.map((c) => ({
+      ...c,
+      processes: c.processes.map(({ libraryModules: _l, ...p }) => p),
+    }));
+    expect(pythonSuspects(bare, 2000).map((x) => x.name)).toEqual(['deque', 'Event']);
+  });
+
+  it("takes the lower interval's rate, so one worker's first-request set-up does not inflate it", () => {
+    // worker 12 got none of the warm-up: its first requests built 120 dicts of caches once
+    const cmp = comparePythonCaptures(
+      [
+        cap('baseline', 0, [proc(11, base), proc(12, base)]),
+        cap('middle', 800, [
+          proc(11, grow(base, 'builtins:dict', 400, 232)),
+          proc(12, grow(base, 'builtins:dict', 520, 232)),
+        ]),
+        cap('final', 1600, [
+          proc(11, grow(base, 'builtins:dict', 800, 232)),
+          proc(12, grow(base, 'builtins:dict', 920, 232)),
+        ]),
+      ],
+      1600,
+    );
+    expect(cmp.suspects[0].countDelta).toBe(1720);
+    expect(cmp.suspects[0].countPerRequest).toBeCloseTo(1, 5);
+  });
+
   it('splits requests by time when the captures carry no request counts', () => {
     const c = (label: string, t: number, types: Types): PyCapture => ({
       label,

@@ -13,6 +13,12 @@
 //   steady rate per request; a cache that fills and plateaus grows in the first interval and
 //   slows down or stops in the second (also when one worker's copy filled before another's):
 //   not a suspect.
+// - Rate: a suspect's count per request is the lower of the two intervals' rates. One-time
+//   growth (a worker's first request building Flask's caches, when the warm-up never reached
+//   that worker) only ever adds to one interval; a leak's steady rate is in both.
+// - Order: the app's own classes first, then those of Python and installed packages (the
+//   agent names their modules), each by bytes: the str/dict an AuditRecord holds, or the
+//   server library's deque of connections, grow with the leak but are not where to look.
 // - Noise: each interval's growth must be ≥ max(minCount, minPerRequest × requests in it);
 //   after gc.collect() a clean app's type counts move by a handful between captures.
 import type { AllocationSite, Suspect } from '../../../shared/result';
@@ -172,7 +178,11 @@ export function comparePythonCaptures(
   if (!three) warnings.push('two Python captures only: a cache that plateaus cannot be told from a leak');
 
   const allKeys = new Set(captures.flatMap((c) => c.processes.flatMap((p) => Object.keys(p.types))));
-  const suspects: (Suspect & { builtin: boolean })[] = [];
+  const library = new Set([
+    'builtins',
+    ...captures.flatMap((c) => c.processes.flatMap((p) => p.libraryModules ?? [])),
+  ]);
+  const suspects: (Suspect & { library: boolean })[] = [];
   for (const key of intervals[0].deltas.keys()) {
     const ds = intervals.map((x) => x.deltas.get(key));
     if (ds.some((d) => !d)) continue;
@@ -197,19 +207,18 @@ export function comparePythonCaptures(
     suspects.push({
       name: pythonTypeDisplayName(key, allKeys),
       countDelta,
-      countPerRequest: countDelta / reqs.reduce((s, r) => s + r, 0),
+      countPerRequest: Math.min(...dd.map((d, i) => d.count / reqs[i])),
       selfSizeDelta,
       retainedSizeDelta: selfSizeDelta,
       retainerPath: inspected?.path ?? [],
       ...(allocatedAt.length ? { allocatedAt } : {}),
       perProcess: [...perPid.values()].sort((a, b) => a.pid - b.pid),
-      builtin: key.startsWith('builtins:'),
+      library: library.has(key.slice(0, key.indexOf(':'))),
     });
   }
-  // the app's own classes first (the str/int/dict they hold grow with them), then by bytes
-  suspects.sort((a, b) => Number(a.builtin) - Number(b.builtin) || b.selfSizeDelta - a.selfSizeDelta);
+  suspects.sort((a, b) => Number(a.library) - Number(b.library) || b.selfSizeDelta - a.selfSizeDelta);
   return {
-    suspects: suspects.slice(0, opts.limit ?? 20).map(({ builtin: _b, ...s }) => s),
+    suspects: suspects.slice(0, opts.limit ?? 20).map(({ library: _l, ...s }) => s),
     comparedPids,
     unmatchedPids,
     warnings,

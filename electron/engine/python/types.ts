@@ -46,6 +46,8 @@ export const pyCensusSchema = z.object({
   bytesPerBlock: z.number().nullable(),
   /** module.qualname → [count, sys.getsizeof total] */
   types: z.record(z.string(), z.tuple([z.number(), z.number()])),
+  /** modules of those types that belong to Python or to installed packages, not to the app */
+  libraryModules: z.array(z.string()).optional(),
   inspected: z.array(pyInspectedSchema),
   /** gc.collect + object walk + per-type sums */
   walkMs: z.number(),

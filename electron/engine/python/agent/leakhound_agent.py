@@ -132,6 +132,26 @@ def _type_key(t):
     return '%s:%s' % (mod, name)
 
 
+_LIBRARY_DIRS = ('/site-packages/', '/dist-packages/')
+
+
+def _library_modules(keys):
+    """Modules (of the given 'module:qualname' keys) that belong to Python or to installed
+    packages, not to the app: a leak is first looked for in the app's own classes, and a
+    deque or Future of the server library that grows with it comes after them."""
+    stdlib = getattr(sys, 'stdlib_module_names', frozenset()) | frozenset(sys.builtin_module_names)
+    out = set()
+    for mod in {k[: k.index(':')] for k in keys}:
+        if mod.split('.', 1)[0] in stdlib:
+            out.add(mod)
+            continue
+        m = sys.modules.get(mod)
+        f = getattr(m, '__file__', None) or ''
+        if any(d in f for d in _LIBRARY_DIRS):
+            out.add(mod)
+    return out
+
+
 def _ms(seconds):
     return round(seconds * 1000.0, 3)
 
@@ -357,9 +377,10 @@ class _Agent:
                 prev[0] += c
                 prev[1] += b
         walk_ms = _ms(timer.wall())
+        library = _library_modules(types_out)
         inspected = []
         if inspect and self.first_counts is not None:
-            inspected = self._inspect_growth(types_out, by_type, objs, top, revealStrings, budgetMs / 1000.0)
+            inspected = self._inspect_growth(types_out, by_type, objs, top, revealStrings, budgetMs / 1000.0, library)
         if self.first_counts is None:
             before = sys.getallocatedblocks()
             self.first_counts = {k: v[0] for k, v in types_out.items()}
@@ -380,6 +401,7 @@ class _Agent:
             'allocatedBlocks': blocks,
             'bytesPerBlock': round(total_bytes / float(blocks), 2) if blocks else None,
             'types': types_out,
+            'libraryModules': sorted(library),
             'inspected': inspected,
             'walkMs': walk_ms,
             'wallMs': _ms(timer.wall()),
@@ -497,22 +519,24 @@ class _Agent:
         tracked.extend(untracked)
         return tracked, n_tracked, len(untracked)
 
-    def _inspect_growth(self, types_out, by_type, objs, top, reveal, budget):
-        """Referrer chain and allocation sites for the types that grew most since the first census."""
+    def _inspect_growth(self, types_out, by_type, objs, top, reveal, budget, library):
+        """Referrer chain and allocation sites for the types that grew most since the first census,
+        the app's own classes before those of Python and installed packages."""
         grown = []
         for key, (count, size) in types_out.items():
             delta = count - self.first_counts.get(key, 0)
             if delta >= 20:
-                grown.append((delta * (size / float(count)), delta, key))
+                own = key[: key.index(':')] not in library
+                grown.append((own, delta * (size / float(count)), delta, key))
         grown.sort(reverse=True)
         grown = grown[: int(top)]
-        wanted = {by_type[key] for _w, _d, key in grown}
+        wanted = {by_type[key] for _o, _w, _d, key in grown}
         buckets = {t: [] for t in wanted}
         for o in [o for o in objs if type(o) in wanted]:  # one pass over the heap for all types
             buckets[type(o)].append(o)
         out = []
         deadline = time.perf_counter() + budget
-        for _w, delta, key in grown:
+        for _o, _w, delta, key in grown:
             if time.perf_counter() > deadline:
                 break
             cands = buckets[by_type[key]]
