@@ -24,6 +24,15 @@ async function startHunt(page: Page, command: string, requests: number): Promise
   return decodeURIComponent(page.url().split('#/runs/')[1].split('/')[0]);
 }
 
+/** Waits for the verdict; a wrong one fails with the verdict's own reason, to tell noise from a bug. */
+async function expectVerdict(page: Page, kind: string): Promise<void> {
+  try {
+    await expect.poll(() => page.getByTestId('verdict-kind').textContent()).toBe(kind);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n${await page.getByTestId('verdict').textContent()}`);
+  }
+}
+
 const pointsOf = async (page: Page) =>
   Number(await page.getByTestId('chart-pss').getAttribute('data-points'));
 
@@ -52,7 +61,7 @@ describe('UI: a hunt from the form to the retainer path', () => {
     await page.getByTestId('verdict-chip').waitFor({ timeout: 45_000 });
     await shot(page, '03-live-finished');
     await page.getByRole('tab', { name: 'Verdict' }).click();
-    await expect.poll(() => page.getByTestId('verdict-kind').textContent()).toBe('leak');
+    await expectVerdict(page, 'leak');
     const suspects = page.getByTestId('suspect');
     await expect.poll(() => suspects.first().textContent()).toContain('OrderAuditEntry');
     await expect.poll(() => suspects.first().textContent()).toContain('audit');
@@ -93,7 +102,7 @@ describe('UI: a hunt from the form to the retainer path', () => {
     const cleanRun = await startHunt(page, `node ${fixture('bounded-lru.js')}`, 3000);
     await page.getByTestId('verdict-chip').waitFor({ timeout: 50_000 });
     await page.getByRole('tab', { name: 'Verdict' }).click();
-    await expect.poll(() => page.getByTestId('verdict-kind').textContent()).toBe('no leak');
+    await expectVerdict(page, 'no leak');
     await shot(page, '06-verdict-no-leak');
 
     await page.getByRole('link', { name: 'Runs', exact: true }).click();

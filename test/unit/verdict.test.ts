@@ -164,4 +164,32 @@ describe('withoutSnapshotSteps', () => {
     // Without the correction, 12 MB of our own snapshots would read as off-heap growth.
     expect(verdictOf(cps).kind).toBe('no-leak');
   });
+
+  it('removes the JS-heap step after a snapshot too, so a flat server is not read as growing', () => {
+    // measured on the bounded-LRU fixture: +58 to +71 KiB right after the baseline snapshot
+    // and up to +30 KiB after the middle one, around a flat line with ±30 KiB of noise
+    const noise = [0, 9, -12, 21, -5, 14, -20, 3, 11, -8, 6, -2, 0];
+    const step = (i: number) => (i >= 1 ? 200 * 1024 : 0) + (i >= 7 ? 200 * 1024 : 0);
+    const cps = series(() => 5.5e6).map((c, i) => ({
+      ...c,
+      heapBytes: 5.5e6 + noise[i] * 1024 + step(i),
+      afterSnapshot: i === 1 || i === 7,
+    }));
+    const fixed = withoutSnapshotSteps(cps, 'heapBytes');
+    expect((fixed[1].heapBytes as number) - (fixed[0].heapBytes as number)).toBeLessThan(30 * 1024);
+    expect(fixed.map((c) => c.pssBytes)).toEqual(cps.map((c) => c.pssBytes));
+    // left in, the two steps read as growth that "levelled off" (a cache that filled up,
+    // which the server does not have) with an interval up to ~290 B per request
+    const v = verdictOf(cps);
+    expect(v.kind, v.reason).toBe('no-leak');
+    expect(v.plateau).toBe(false);
+    expect(v.ci95[1]).toBeLessThan(16);
+  });
+
+  it('keeps the slope of a real leak whose snapshots fall mid-curve', () => {
+    const cps = series((r) => 5e6 + 400 * r).map((c, i) => ({ ...c, afterSnapshot: i === 1 || i === 7 }));
+    const v = verdictOf(cps);
+    expect(v.kind, v.reason).toBe('leak');
+    expect(v.bytesPerRequest).toBeCloseTo(400, 0);
+  });
 });

@@ -58,23 +58,26 @@ function examine(
 }
 
 /**
- * Taking a V8 heap snapshot leaves megabytes of native memory behind in the target (the
- * snapshot generator's tables): a PSS step that we caused, not the server. Steps across a
- * snapshot are replaced by the median step of the clean segments.
+ * Taking heap data leaves memory behind in the target that the server did not allocate:
+ * after a V8 heap snapshot, megabytes of native memory (the generator's tables) in PSS and
+ * tens of KiB in the JS heap (source positions and other lazily built metadata, computed
+ * once for the snapshot); after a Python census, the agent's own bookkeeping. A step across
+ * a capture is replaced by the median step of the clean segments, so the curve keeps its
+ * slope and loses only what we caused.
  */
-export function withoutSnapshotSteps(points: Checkpoint[]): Checkpoint[] {
+export function withoutSnapshotSteps(
+  points: Checkpoint[],
+  field: 'pssBytes' | 'heapBytes' = 'pssBytes',
+): Checkpoint[] {
   if (!points.some((p) => p.afterSnapshot)) return points;
+  const at = (i: number) => points[i][field] as number;
   const clean: number[] = [];
-  for (let i = 1; i < points.length; i++)
-    if (!points[i].afterSnapshot)
-      clean.push((points[i].pssBytes as number) - (points[i - 1].pssBytes as number));
+  for (let i = 1; i < points.length; i++) if (!points[i].afterSnapshot) clean.push(at(i) - at(i - 1));
   const typical = clean.length ? median(clean) : 0;
   const out: Checkpoint[] = [points[0]];
   for (let i = 1; i < points.length; i++) {
-    const step = points[i].afterSnapshot
-      ? typical
-      : (points[i].pssBytes as number) - (points[i - 1].pssBytes as number);
-    out.push({ ...points[i], pssBytes: (out[i - 1].pssBytes as number) + step });
+    const step = points[i].afterSnapshot ? typical : at(i) - at(i - 1);
+    out.push({ ...points[i], [field]: (out[i - 1][field] as number) + step });
   }
   return out;
 }
@@ -139,7 +142,10 @@ export function decideVerdict(input: DecideInput): Verdict {
   const pss = examineSeries(pssPoints, (c) => c.pssBytes as number, t);
   const heap = input.heapKnown
     ? examineSeries(
-        cps.filter((c) => c.heapBytes !== null),
+        withoutSnapshotSteps(
+          cps.filter((c) => c.heapBytes !== null),
+          'heapBytes',
+        ),
         (c) => c.heapBytes as number,
         t,
       )
