@@ -1,6 +1,8 @@
 // Class of every node (DevTools' rules: constructor name for objects, "(string)" etc. for
 // the rest, plain objects named by their property shape when the shape is common) and the
 // class summary: count, self size and retained size per class.
+import type { ScratchPool } from './scratch';
+import { noPool } from './scratch';
 import type { HeapSnapshot, TypeCodes } from './snapshot';
 
 export interface ClassSummaryRow {
@@ -32,7 +34,7 @@ function formatPropertyName(name: string): string {
   return name;
 }
 
-export function computeClasses(s: HeapSnapshot, t: TypeCodes): Classes {
+export function computeClasses(s: HeapSnapshot, t: TypeCodes, pool: ScratchPool = noPool): Classes {
   const { nodeCount, nodeType, nodeName, strings } = s;
   const names: string[] = [];
   const byName = new Map<string, number>();
@@ -64,7 +66,7 @@ export function computeClasses(s: HeapSnapshot, t: TypeCodes): Classes {
     if (!protoName[i]) protoName[i] = strings.get(i) === '__proto__' ? 1 : 2;
     return protoName[i] === 1;
   };
-  const classOf = new Uint32Array(nodeCount);
+  const classOf = pool.u32(nodeCount, false);
   const isPlain = (ni: number) => {
     if (objectNameIdx < 0 && strings.get(ni) === 'Object') objectNameIdx = ni;
     return ni === objectNameIdx;

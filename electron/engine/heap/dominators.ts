@@ -2,6 +2,8 @@
 // iterative throughout so deep heaps cannot overflow the stack, over typed arrays only. Unreachable nodes are hung under the root exactly as DevTools does,
 // so the tree and the retained sizes match Chrome's on the same snapshot.
 import { isSet } from './graph';
+import type { ScratchPool } from './scratch';
+import { noPool } from './scratch';
 
 export interface DominatorInput {
   nodeCount: number;
@@ -22,17 +24,17 @@ export interface DominatorResult {
   order: Uint32Array;
 }
 
-export function computeDominators(g: DominatorInput): DominatorResult {
+export function computeDominators(g: DominatorInput, pool: ScratchPool = noPool): DominatorResult {
   const { nodeCount, firstEdge, edgeTo, essential, predFirst, preds } = g;
   // 1-based vertex numbers, 0 = none (as in the paper)
   const N = nodeCount + 1;
-  const parent = new Uint32Array(N);
-  const ancestor = new Uint32Array(N);
-  const vertex = new Uint32Array(N);
-  const label = new Uint32Array(N);
-  const semi = new Uint32Array(N);
+  const parent = pool.u32(N);
+  const ancestor = pool.u32(N);
+  const vertex = pool.u32(N, false);
+  const label = pool.u32(N, false);
+  const semi = pool.u32(N);
   // nextEdge during the DFS, then reused as the compression stack
-  const scratch = new Uint32Array(N);
+  const scratch = pool.u32(N, false);
   let n = 0;
 
   const dfs = (root: number) => {
@@ -142,13 +144,19 @@ export function computeDominators(g: DominatorInput): DominatorResult {
     idom[i] = idom[i + 1] - 1;
     vertex[i] = vertex[i + 1] - 1;
   }
+  pool.give(ancestor, label, semi, scratch);
   return { idom: idom.subarray(0, nodeCount), order: vertex.subarray(0, nodeCount) };
 }
 
 /** Retained size per node: self sizes summed bottom-up over the dominator tree. */
-export function retainedSizes(idom: Uint32Array, order: Uint32Array, selfSize: Uint32Array): Float64Array {
+export function retainedSizes(
+  idom: Uint32Array,
+  order: Uint32Array,
+  selfSize: Uint32Array,
+  pool: ScratchPool = noPool,
+): Float64Array {
   const n = idom.length;
-  const ret = new Float64Array(n);
+  const ret = pool.f64(n, false);
   for (let i = 0; i < n; i++) ret[i] = selfSize[i];
   for (let i = n - 1; i > 0; i--) {
     const v = order[i];
@@ -161,14 +169,17 @@ export function retainedSizes(idom: Uint32Array, order: Uint32Array, selfSize: U
 export function dominatedChildren(
   idom: Uint32Array,
   root: number,
+  pool: ScratchPool = noPool,
 ): { first: Uint32Array; kids: Uint32Array } {
   const n = idom.length;
-  const first = new Uint32Array(n + 1);
+  const first = pool.u32(n + 1);
   for (let v = 0; v < n; v++) if (v !== root) first[idom[v] + 1]++;
   for (let i = 0; i < n; i++) first[i + 1] += first[i];
-  const fill = first.slice(0, n);
-  const kids = new Uint32Array(Math.max(0, n - 1));
+  const fill = pool.u32(n, false);
+  fill.set(first.subarray(0, n));
+  const kids = pool.u32(Math.max(0, n - 1), false);
   for (let v = 0; v < n; v++) if (v !== root) kids[fill[idom[v]]++] = v;
+  pool.give(fill);
   return { first, kids };
 }
 

@@ -1,6 +1,8 @@
 // Graph indices over a parsed snapshot, following DevTools' rules so retained sizes
 // agree with Chrome on the same file: which edges count for dominators ("essential"),
 // the shallow-size attribution of internal arrays to their owner, and a retainers CSR.
+import type { ScratchPool } from './scratch';
+import { noPool } from './scratch';
 import type { HeapSnapshot, TypeCodes } from './snapshot';
 import { typeCodes } from './snapshot';
 
@@ -56,7 +58,7 @@ export function edgeSource(s: HeapSnapshot, e: number): number {
  * object give their size to that object (a JS Array shows its elements store). Skipped,
  * as in DevTools, when the snapshot exposes internals (no user roots).
  */
-export function attributeShallowSizes(s: HeapSnapshot, t: TypeCodes): void {
+export function attributeShallowSizes(s: HeapSnapshot, t: TypeCodes, pool: ScratchPool = noPool): void {
   const { nodeCount, nodeType, firstEdge, edgeTo, edgeType, nodeSelfSize, rootOrdinal } = s;
   let hasUserRoots = false;
   for (let e = firstEdge[rootOrdinal]; e < firstEdge[rootOrdinal + 1]; e++) {
@@ -65,9 +67,9 @@ export function attributeShallowSizes(s: HeapSnapshot, t: TypeCodes): void {
   if (!hasUserRoots) return;
   const UNVISITED = 0xffffffff;
   const MULTI = 0xfffffffe;
-  const owners = new Uint32Array(nodeCount);
+  const owners = pool.u32(nodeCount, false);
   // each node enters the worklist at most twice
-  const work = new Uint32Array(nodeCount * 2);
+  const work = pool.u32(nodeCount * 2, false);
   let top = 0;
   // native nodes share a handful of names; decide per name index once
   const extData = new Map<number, boolean>();
@@ -114,16 +116,17 @@ export function attributeShallowSizes(s: HeapSnapshot, t: TypeCodes): void {
     nodeSelfSize[o] += nodeSelfSize[i];
     nodeSelfSize[i] = 0;
   }
+  pool.give(owners, work);
 }
 
 /**
  * DevTools' markPageOwnedNodes: everything reachable (non-weak) from the root's shortcut
  * edges (the global objects). Edges from non-page nodes into page nodes do not dominate.
  */
-function pageOwned(s: HeapSnapshot, t: TypeCodes): Uint8Array {
+function pageOwned(s: HeapSnapshot, t: TypeCodes, pool: ScratchPool): Uint8Array {
   const { nodeCount, firstEdge, edgeTo, edgeType, rootOrdinal } = s;
-  const flags = new Uint8Array(nodeCount);
-  const stack = new Uint32Array(nodeCount);
+  const flags = pool.u8(nodeCount);
+  const stack = pool.u32(nodeCount, false);
   let top = 0;
   for (let e = firstEdge[rootOrdinal]; e < firstEdge[rootOrdinal + 1]; e++) {
     // (Document DOM trees) only exists in browser snapshots; Node has shortcuts only
@@ -142,14 +145,20 @@ function pageOwned(s: HeapSnapshot, t: TypeCodes): Uint8Array {
       stack[top++] = c;
     }
   }
+  pool.give(stack);
   return flags;
 }
 
 /** Bit per edge: does it count when computing dominators (DevTools' isEssentialEdge). */
-export function essentialEdges(s: HeapSnapshot, t: TypeCodes, wm: WeakMapEdgeNames): Uint8Array {
+export function essentialEdges(
+  s: HeapSnapshot,
+  t: TypeCodes,
+  wm: WeakMapEdgeNames,
+  pool: ScratchPool = noPool,
+): Uint8Array {
   const { nodeCount, firstEdge, edgeTo, edgeType, edgeName, nodeId, rootOrdinal } = s;
-  const bits = new Uint8Array((s.edgeCount >>> 3) + 1);
-  const page = pageOwned(s, t);
+  const bits = pool.u8((s.edgeCount >>> 3) + 1);
+  const page = pageOwned(s, t, pool);
   for (let n = 0; n < nodeCount; n++) {
     const isRoot = n === rootOrdinal;
     const nPage = page[n];
@@ -170,6 +179,7 @@ export function essentialEdges(s: HeapSnapshot, t: TypeCodes, wm: WeakMapEdgeNam
       bits[e >>> 3] |= 1 << (e & 7);
     }
   }
+  pool.give(page);
   return bits;
 }
 
@@ -187,9 +197,14 @@ export interface Retainers {
 }
 
 /** Build the retainers index; with `only`, just the edges whose bit is set. */
-export function buildRetainers(s: HeapSnapshot, only?: Uint8Array, withEdges = true): Retainers {
+export function buildRetainers(
+  s: HeapSnapshot,
+  only?: Uint8Array,
+  withEdges = true,
+  pool: ScratchPool = noPool,
+): Retainers {
   const { nodeCount, edgeCount, firstEdge, edgeTo } = s;
-  const first = new Uint32Array(nodeCount + 1);
+  const first = pool.u32(nodeCount + 1);
   let total = 0;
   for (let e = 0; e < edgeCount; e++) {
     if (only && !isSet(only, e)) continue;
@@ -197,9 +212,10 @@ export function buildRetainers(s: HeapSnapshot, only?: Uint8Array, withEdges = t
     total++;
   }
   for (let i = 0; i < nodeCount; i++) first[i + 1] += first[i];
-  const fill = first.slice(0, nodeCount);
-  const nodes = new Uint32Array(total);
-  const edges = withEdges ? new Uint32Array(total) : new Uint32Array(0);
+  const fill = pool.u32(nodeCount, false);
+  fill.set(first.subarray(0, nodeCount));
+  const nodes = pool.u32(total, false);
+  const edges = withEdges ? pool.u32(total, false) : new Uint32Array(0);
   for (let n = 0; n < nodeCount; n++) {
     for (let e = firstEdge[n], end = firstEdge[n + 1]; e < end; e++) {
       if (only && !isSet(only, e)) continue;
@@ -208,6 +224,7 @@ export function buildRetainers(s: HeapSnapshot, only?: Uint8Array, withEdges = t
       if (withEdges) edges[slot] = e;
     }
   }
+  pool.give(fill);
   return { first, edges, nodes };
 }
 
@@ -218,10 +235,10 @@ export interface GraphPrep {
 }
 
 /** Apply DevTools' preprocessing; mutates self sizes (shallow-size attribution). */
-export function prepareGraph(s: HeapSnapshot): GraphPrep {
+export function prepareGraph(s: HeapSnapshot, pool: ScratchPool = noPool): GraphPrep {
   const t = typeCodes(s);
   const wm = new WeakMapEdgeNames(s);
-  attributeShallowSizes(s, t);
-  const essential = essentialEdges(s, t, wm);
+  attributeShallowSizes(s, t, pool);
+  const essential = essentialEdges(s, t, wm, pool);
   return { t, wm, essential };
 }

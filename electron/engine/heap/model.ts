@@ -8,6 +8,7 @@ import { computeDominators, dominatedChildren, retainedSizes } from './dominator
 import type { WeakMapEdgeNames } from './graph';
 import { buildRetainers, prepareGraph } from './graph';
 import { computeDistances } from './retained';
+import { noPool, ScratchPool } from './scratch';
 import type { HeapSnapshot, TypeCodes } from './snapshot';
 
 export interface HeapAnalysis {
@@ -46,23 +47,24 @@ export function reclaim(nodeCount = Number.POSITIVE_INFINITY): void {
 
 export type StepProgress = (step: string, fraction: number) => void;
 
-export function analyzeSnapshot(snap: HeapSnapshot, onStep: StepProgress = () => {}): HeapAnalysis {
+export function analyzeSnapshot(
+  snap: HeapSnapshot,
+  onStep: StepProgress = () => {},
+  pool: ScratchPool = new ScratchPool(),
+): HeapAnalysis {
   // ids first: its scratch arrays then come and go while little else is allocated
   onStep('indexing ids', 0);
-  const sortedIds = sortedIdsOf(snap.nodeId);
-  reclaim(snap.nodeCount);
+  const sortedIds = sortedIdsOf(snap.nodeId, pool);
   onStep('indexing edges', 0.05);
-  const { t, wm, essential } = prepareGraph(snap);
-  reclaim(snap.nodeCount);
+  const { t, wm, essential } = prepareGraph(snap, pool);
   // scratch of the dominator step (predecessors, DFS order) lives and dies inside it
-  const { idom, retained } = dominatorStep(snap, essential, onStep);
-  reclaim(snap.nodeCount);
-  const { first: domFirst, kids: domKids } = dominatedChildren(idom, snap.rootOrdinal);
+  const { idom, retained } = dominatorStep(snap, essential, onStep, pool);
+  pool.give(essential);
+  const { first: domFirst, kids: domKids } = dominatedChildren(idom, snap.rootOrdinal, pool);
   onStep('computing distances', 0.7);
-  const { distance, parentEdge } = computeDistances(snap, t, wm);
-  reclaim(snap.nodeCount);
+  const { distance, parentEdge } = computeDistances(snap, t, wm, pool);
   onStep('grouping classes', 0.8);
-  const classes = computeClasses(snap, t);
+  const classes = computeClasses(snap, t, pool);
   const totals = classTotals(
     classes,
     snap.nodeSelfSize,
@@ -72,6 +74,7 @@ export function analyzeSnapshot(snap: HeapSnapshot, onStep: StepProgress = () =>
     domKids,
     snap.rootOrdinal,
   );
+  pool.clear();
   onStep('done', 1);
   return {
     snap,
@@ -93,28 +96,35 @@ function dominatorStep(
   snap: HeapSnapshot,
   essential: Uint8Array,
   onStep: StepProgress,
+  pool: ScratchPool,
 ): { idom: Uint32Array; retained: Float64Array } {
   onStep('building retainers', 0.15);
-  const preds = buildRetainers(snap, essential, false);
+  const preds = buildRetainers(snap, essential, false, pool);
   onStep('computing dominators', 0.3);
-  const { idom, order } = computeDominators({
-    nodeCount: snap.nodeCount,
-    root: snap.rootOrdinal,
-    firstEdge: snap.firstEdge,
-    edgeTo: snap.edgeTo,
-    essential,
-    predFirst: preds.first,
-    preds: preds.nodes,
-  });
+  const { idom, order } = computeDominators(
+    {
+      nodeCount: snap.nodeCount,
+      root: snap.rootOrdinal,
+      firstEdge: snap.firstEdge,
+      edgeTo: snap.edgeTo,
+      essential,
+      predFirst: preds.first,
+      preds: preds.nodes,
+    },
+    pool,
+  );
+  pool.give(preds.first, preds.nodes);
   onStep('computing retained sizes', 0.6);
-  return { idom, retained: retainedSizes(idom, order, snap.nodeSelfSize) };
+  const retained = retainedSizes(idom, order, snap.nodeSelfSize, pool);
+  pool.give(order);
+  return { idom, retained };
 }
 
 /** Ordinals sorted by id: a two-pass LSD radix sort (16 bits a pass), O(n). */
-export function ordinalsById(ids: Uint32Array): Uint32Array {
+export function ordinalsById(ids: Uint32Array, pool: ScratchPool = noPool): Uint32Array {
   const n = ids.length;
-  const tmp = new Uint32Array(n);
-  const out = new Uint32Array(n);
+  const tmp = pool.u32(n, false);
+  const out = pool.u32(n, false);
   const count = new Uint32Array(65537);
   for (let i = 0; i < n; i++) count[(ids[i] & 0xffff) + 1]++;
   for (let k = 0; k < 65536; k++) count[k + 1] += count[k];
@@ -126,12 +136,13 @@ export function ordinalsById(ids: Uint32Array): Uint32Array {
     const o = tmp[j];
     out[count[ids[o] >>> 16]++] = o;
   }
+  pool.give(tmp);
   return out;
 }
 
 /** Ids ascending; the ordinal permutation is built in place of the result and dropped. */
-export function sortedIdsOf(ids: Uint32Array): Uint32Array {
-  const ord = ordinalsById(ids);
+export function sortedIdsOf(ids: Uint32Array, pool: ScratchPool = noPool): Uint32Array {
+  const ord = ordinalsById(ids, pool);
   for (let j = 0; j < ord.length; j++) ord[j] = ids[ord[j]];
   return ord;
 }

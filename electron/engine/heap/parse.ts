@@ -348,11 +348,10 @@ class Parser {
     this.edgeTo = new Uint32Array(edges);
   }
 
-  // The hot loop: digits accumulate, any other byte ends a number. Numbers go to a flat
-  // batch first; whole rows are then spread into their columns by a second tight loop,
-  // so the byte loop has no per-field branching.
-  batch = new Float64Array(0);
-  bn = 0;
+  // The hot loops: one per sink, each parsing whole rows into a small row buffer and then
+  // into the columns. Every state (field, partial number) survives a chunk boundary, so
+  // the byte loops need no look-ahead and no carried-over bytes.
+  vals = new Float64Array(16);
 
   scanInts(buf: Buffer, i: number, len: number): number {
     if (this.pendingOpen) {
@@ -361,89 +360,143 @@ class Parser {
       if (i === len) return i;
       i++;
       this.pendingOpen = false;
-      const nf = this.rowWidth();
-      if (this.batch.length !== nf * 65536) this.batch = new Float64Array(nf * 65536);
-      this.bn = 0;
+      if (this.vals.length < this.rowWidth()) this.vals = new Float64Array(this.rowWidth());
     }
-    let acc = this.acc;
-    let inNum = this.inNum;
-    let bn = this.bn;
-    const batch = this.batch;
-    const cap = batch.length;
-    for (; i < len; i++) {
-      const c = buf[i];
-      if (c <= 57 && c >= 48) {
-        acc = acc * 10 + (c - 48);
-        inNum = true;
-        continue;
-      }
-      if (inNum) {
-        batch[bn++] = acc;
-        acc = 0;
-        inNum = false;
-        if (bn === cap) bn = this.flushRows(bn);
-      }
-      if (c === 0x5d) {
-        this.acc = 0;
-        this.inNum = false;
-        bn = this.flushRows(bn);
-        if (bn !== 0) this.field = bn;
-        this.endInts();
-        return i + 1;
-      }
-      if (c === 0x2d) this.fail('negative number in an int array');
-    }
-    this.acc = acc;
-    this.inNum = inNum;
-    this.bn = this.flushRows(bn);
-    return i;
+    return this.sink === SINK_NODES
+      ? this.scanNodeRows(buf, i, len)
+      : this.sink === SINK_EDGES
+        ? this.scanEdgeRows(buf, i, len)
+        : this.scanDiscard(buf, i, len);
   }
 
   rowWidth(): number {
     return this.sink === SINK_NODES ? this.nf : this.sink === SINK_EDGES ? this.ef : 1;
   }
 
-  /** Spread complete rows of the batch into columns; returns the count of leftover values. */
-  flushRows(bn: number): number {
-    const nf = this.rowWidth();
-    const rows = Math.floor(bn / nf);
-    const batch = this.batch;
-    let row = this.row;
-    if (this.sink === SINK_NODES) {
-      if (row + rows > this.nodeCount) this.tooMany();
-      const { nodeType, nodeName, nodeId, nodeSelfSize, firstEdge, nTypeOff, nNameOff, nIdOff, nSizeOff } =
-        this;
-      const nEc = this.nEdgeCountOff;
-      for (let r = 0, j = 0; r < rows; r++, j += nf, row++) {
-        nodeType[row] = batch[j + nTypeOff];
-        nodeName[row] = batch[j + nNameOff];
-        nodeId[row] = batch[j + nIdOff];
-        const sz = batch[j + nSizeOff];
-        nodeSelfSize[row] = Math.min(sz, 0xffffffff);
-        firstEdge[row + 1] = firstEdge[row] + batch[j + nEc];
-      }
-    } else if (this.sink === SINK_EDGES) {
-      if (row + rows > this.edgeCount) this.tooMany();
-      const { edgeType, edgeName, edgeTo, eTypeOff, eNameOff, eToOff } = this;
-      const nnf = this.nf;
-      const nodeCount = this.nodeCount;
-      let bad = false;
-      for (let r = 0, j = 0; r < rows; r++, j += nf, row++) {
-        edgeType[row] = batch[j + eTypeOff];
-        edgeName[row] = batch[j + eNameOff];
-        const to = batch[j + eToOff];
-        const ord = (to / nnf) | 0;
-        if (ord * nnf !== to || ord >= nodeCount) bad = true;
-        edgeTo[row] = ord;
-      }
-      if (bad) this.badToNode = true;
-    } else {
-      row += rows;
-    }
+  /** Stop mid-number or between numbers; the next chunk resumes exactly here. */
+  private pause(acc: number, inNum: boolean, field: number, row: number): void {
+    this.acc = acc;
+    this.inNum = inNum;
+    this.field = field;
     this.row = row;
-    const rest = bn - rows * nf;
-    for (let k = 0; k < rest; k++) batch[k] = batch[rows * nf + k];
-    return rest;
+  }
+
+  private arrayEnd(field: number, row: number, i: number): number {
+    this.acc = 0;
+    this.inNum = false;
+    this.field = field;
+    this.row = row;
+    this.endInts();
+    return i + 1;
+  }
+
+  scanNodeRows(buf: Buffer, i: number, len: number): number {
+    const { vals, nf, nodeCount, nodeType, nodeName, nodeId, nodeSelfSize, firstEdge } = this;
+    const { nTypeOff, nNameOff, nIdOff, nSizeOff, nEdgeCountOff } = this;
+    let acc = this.acc;
+    let inNum = this.inNum;
+    let f = this.field;
+    let row = this.row;
+    for (;;) {
+      let c = 0;
+      if (!inNum) {
+        for (;;) {
+          if (i >= len) {
+            this.pause(acc, inNum, f, row);
+            return i;
+          }
+          c = buf[i];
+          if ((c - 48) >>> 0 <= 9) break;
+          if (c === 0x5d) return this.arrayEnd(f, row, i);
+          if (c === 0x2d) this.fail('negative number in an int array');
+          i++;
+        }
+        acc = 0;
+        inNum = true;
+      }
+      for (;;) {
+        if (i >= len) {
+          this.pause(acc, inNum, f, row);
+          return i;
+        }
+        c = buf[i];
+        if ((c - 48) >>> 0 > 9) break;
+        acc = acc * 10 + (c - 48);
+        i++;
+      }
+      inNum = false;
+      vals[f++] = acc;
+      if (f === nf) {
+        f = 0;
+        if (row >= nodeCount) this.tooMany();
+        nodeType[row] = vals[nTypeOff];
+        nodeName[row] = vals[nNameOff];
+        nodeId[row] = vals[nIdOff];
+        nodeSelfSize[row] = Math.min(vals[nSizeOff], 0xffffffff);
+        firstEdge[row + 1] = firstEdge[row] + vals[nEdgeCountOff];
+        row++;
+      }
+    }
+  }
+
+  scanEdgeRows(buf: Buffer, i: number, len: number): number {
+    const { vals, ef, nf, edgeCount, nodeCount, edgeType, edgeName, edgeTo, eTypeOff, eNameOff, eToOff } =
+      this;
+    let acc = this.acc;
+    let inNum = this.inNum;
+    let f = this.field;
+    let row = this.row;
+    for (;;) {
+      let c = 0;
+      if (!inNum) {
+        for (;;) {
+          if (i >= len) {
+            this.pause(acc, inNum, f, row);
+            return i;
+          }
+          c = buf[i];
+          if ((c - 48) >>> 0 <= 9) break;
+          if (c === 0x5d) return this.arrayEnd(f, row, i);
+          if (c === 0x2d) this.fail('negative number in an int array');
+          i++;
+        }
+        acc = 0;
+        inNum = true;
+      }
+      for (;;) {
+        if (i >= len) {
+          this.pause(acc, inNum, f, row);
+          return i;
+        }
+        c = buf[i];
+        if ((c - 48) >>> 0 > 9) break;
+        acc = acc * 10 + (c - 48);
+        i++;
+      }
+      inNum = false;
+      vals[f++] = acc;
+      if (f === ef) {
+        f = 0;
+        if (row >= edgeCount) this.tooMany();
+        edgeType[row] = vals[eTypeOff];
+        edgeName[row] = vals[eNameOff];
+        const to = vals[eToOff];
+        const ord = (to / nf) | 0;
+        if (ord * nf !== to || ord >= nodeCount) this.badToNode = true;
+        edgeTo[row] = ord;
+        row++;
+      }
+    }
+  }
+
+  /** Arrays we do not keep: only their end matters. */
+  scanDiscard(buf: Buffer, i: number, len: number): number {
+    for (; i < len; i++) {
+      const c = buf[i];
+      if (c === 0x5d) return this.arrayEnd(0, this.row, i);
+      if (c === 0x2d) this.fail('negative number in an int array');
+    }
+    return i;
   }
 
   tooMany(): never {
@@ -652,16 +705,24 @@ export async function parseSnapshot(file: string, opts: ParseOptions = {}): Prom
   const available = opts.availableBytes ?? availableMemory();
   refuseIfTooBig(file, estimateMemory(stat.size), available);
   const parser = new Parser(file, stat.size, available);
-  const chunk = Buffer.allocUnsafe(opts.chunkBytes ?? 8 * 2 ** 20);
+  const size = opts.chunkBytes ?? 8 * 2 ** 20;
+  // two buffers: the next chunk is read (on libuv's pool) while this one is parsed
+  const bufs = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
   const fh = await fs.promises.open(file, 'r');
+  let pending: Promise<{ bytesRead: number }> | null = null;
   try {
     let pos = 0;
     let lastReport = 0;
+    let k = 0;
+    pending = fh.read(bufs[0], 0, size, 0);
     for (;;) {
       opts.signal?.throwIfAborted();
-      const { bytesRead } = await fh.read(chunk, 0, chunk.length, pos);
+      const { bytesRead }: { bytesRead: number } = await pending;
       if (bytesRead === 0) break;
-      parser.feed(chunk, bytesRead, pos);
+      const buf = bufs[k];
+      k ^= 1;
+      pending = fh.read(bufs[k], 0, size, pos + bytesRead);
+      parser.feed(buf, bytesRead, pos);
       pos += bytesRead;
       if (opts.onProgress && (pos - lastReport > 32 * 2 ** 20 || pos === stat.size)) {
         lastReport = pos;
@@ -669,6 +730,8 @@ export async function parseSnapshot(file: string, opts: ParseOptions = {}): Prom
       }
     }
   } finally {
+    // a read may still be in flight when parsing failed
+    await pending?.catch(() => {});
     await fh.close();
   }
   return parser.finish();

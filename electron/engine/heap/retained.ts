@@ -2,6 +2,8 @@
 // first reached by: walking those back gives a shortest non-weak path to a GC root.
 import type { WeakMapEdgeNames } from './graph';
 import { edgeSource } from './graph';
+import type { ScratchPool } from './scratch';
+import { noPool } from './scratch';
 import type { HeapSnapshot, TypeCodes } from './snapshot';
 
 export const NO_DISTANCE = -5;
@@ -15,11 +17,16 @@ export interface Distances {
   parentEdge: Uint32Array;
 }
 
-export function computeDistances(s: HeapSnapshot, t: TypeCodes, wm: WeakMapEdgeNames): Distances {
+export function computeDistances(
+  s: HeapSnapshot,
+  t: TypeCodes,
+  wm: WeakMapEdgeNames,
+  pool: ScratchPool = noPool,
+): Distances {
   const { nodeCount, firstEdge, edgeTo, edgeType, edgeName, nodeType, rootOrdinal } = s;
-  const distance = new Int32Array(nodeCount).fill(NO_DISTANCE);
-  const parentEdge = new Uint32Array(nodeCount).fill(NO_EDGE);
-  const queue = new Uint32Array(nodeCount);
+  const distance = pool.i32(nodeCount, false).fill(NO_DISTANCE);
+  const parentEdge = pool.u32(nodeCount, false).fill(NO_EDGE);
+  const queue = pool.u32(nodeCount, false);
   // WeakMap values are reached by two edges (table and key); like DevTools, only the
   // second one seen counts, so the value's distance is the larger of the two
   const pendingEphemeron = new Set<string>();
@@ -59,6 +66,7 @@ export function computeDistances(s: HeapSnapshot, t: TypeCodes, wm: WeakMapEdgeN
   distance[rootOrdinal] = userRoots > 0 ? SYSTEM_DISTANCE : 0;
   queue[0] = rootOrdinal;
   bfs(0, 1);
+  pool.give(queue);
   return { distance, parentEdge };
 }
 
