@@ -1,22 +1,21 @@
-// Keeps at most `max` evenly spread items of an unbounded stream in memory: an hour-long
-// hunt at 5 Hz must not grow leakhound itself. The full series is on disk (samples.jsonl).
-export class Decimator<T> {
-  private items: T[] = [];
-  private stride = 1;
-  private seen = 0;
+// Keeps at most `max` items of an unbounded stream in memory, spread over the whole stream:
+// an hour-long hunt at 5 Hz must not grow leakhound itself. The full series is on disk
+// (samples.jsonl). The thinning is shared/decimate.ts, the same as the API and the live chart.
+import { BoundedSeries } from '../../../shared/decimate';
 
-  constructor(private readonly max: number) {}
+export class Decimator<T> {
+  private readonly series: BoundedSeries<T>;
+
+  /** with a `level`, each thinned stretch keeps its lowest and highest item instead of its first */
+  constructor(max: number, level?: (item: T) => number) {
+    this.series = new BoundedSeries<T>({ max, level });
+  }
 
   push(item: T): void {
-    if (this.seen++ % this.stride !== 0) return;
-    this.items.push(item);
-    if (this.items.length >= this.max) {
-      this.items = this.items.filter((_, i) => i % 2 === 0);
-      this.stride *= 2;
-    }
+    this.series.push(item);
   }
 
   values(): T[] {
-    return [...this.items];
+    return this.series.values();
   }
 }

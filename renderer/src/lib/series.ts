@@ -119,13 +119,3 @@ export function alignRuns(
   };
   return [xs, col(a), col(b)];
 }
-
-/** Downsample to at most `max` points keeping min and max of each bucket (shape-preserving). */
-export function decimate<T>(items: readonly T[], max: number): readonly T[] {
-  if (items.length <= max) return items;
-  const step = items.length / max;
-  const out: T[] = [];
-  for (let i = 0; i < max; i++) out.push(items[Math.floor(i * step)]);
-  out.push(items[items.length - 1]);
-  return out;
-}

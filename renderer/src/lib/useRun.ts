@@ -1,8 +1,10 @@
 // Live state of one run: the stored folder (runs.get) merged with the event stream.
-// Samples arrive at 5–10 Hz and a run can hold 100k of them, so arrays are appended in
-// place and React is told at most four times a second.
+// Samples arrive at 5–10 Hz for hours, so the live series is bounded (recent ones at full
+// resolution, the past thinned keeping each stretch's peak and dip) and React is told at
+// most four times a second.
 import { useEffect, useRef, useState } from 'react';
 import type { ApiEvent, ApiResult } from '../../../shared/api';
+import { BoundedSeries, sampleLevel } from '../../../shared/decimate';
 import type { Phase } from '../../../shared/options';
 import type { Checkpoint, Result, RunStatus, Sample } from '../../../shared/result';
 import { call, onEvent } from './transport';
@@ -27,6 +29,13 @@ export interface RunState {
   status: RunStatus | null;
   version: number;
 }
+
+// A chart is ~1.5k pixels wide: 3000 points show every peak of the whole run, and the last
+// two minutes (at 5 Hz) are drawn sample by sample.
+const LIVE_MAX = 3000;
+const LIVE_RECENT = 600;
+const liveSeries = () =>
+  new BoundedSeries<Sample>({ max: LIVE_MAX, recent: LIVE_RECENT, level: sampleLevel });
 
 const empty = (): RunState => ({
   summary: null,
@@ -54,11 +63,15 @@ export function useRun(id: string): { state: RunState; error: Error | null; load
     let alive = true;
     let fetched = false;
     const pending: ApiEvent[] = [];
+    let live = liveSeries();
+    let liveDirty = false;
     let timer: ReturnType<typeof setTimeout> | null = null;
     const bump = () => {
       if (timer) return;
       timer = setTimeout(() => {
         timer = null;
+        if (liveDirty) ref.current.samples = live.values();
+        liveDirty = false;
         ref.current.version++;
         if (alive) setTick((t) => t + 1);
       }, 250);
@@ -73,12 +86,20 @@ export function useRun(id: string): { state: RunState; error: Error | null; load
         s.summary = got.summary;
         s.result = got.result;
         s.status = got.result?.status ?? got.summary.status;
-        const lastT = got.samples.at(-1)?.t ?? -1;
-        s.samples = got.samples.concat(s.samples.filter((x) => x.t > lastT));
         const lastC = got.checkpoints.at(-1)?.t ?? -1;
         s.checkpoints = got.checkpoints.concat(s.checkpoints.filter((x) => x.t > lastC));
-        if (got.result)
-          s.samples = got.result.samples.length >= s.samples.length ? got.result.samples : s.samples;
+        if (got.result) {
+          // a finished run no longer grows: show its stored series as thinned by the engine
+          s.samples = got.result.samples.length >= got.samples.length ? got.result.samples : got.samples;
+        } else {
+          const lastT = got.samples.at(-1)?.t ?? -1;
+          const newer = live.values().filter((x) => x.t > lastT);
+          live = liveSeries();
+          for (const x of got.samples) live.push(x);
+          for (const x of newer) live.push(x);
+          s.samples = live.values();
+        }
+        liveDirty = false;
         setLoading(false);
         bump();
       } catch (e) {
@@ -91,10 +112,13 @@ export function useRun(id: string): { state: RunState; error: Error | null; load
     const apply = (e: ApiEvent) => {
       const s = ref.current;
       switch (e.type) {
-        case 'sample':
-          if (s.samples.length && e.sample.t <= s.samples[s.samples.length - 1].t) break;
-          s.samples.push(e.sample);
+        case 'sample': {
+          const last = live.last;
+          if (last && e.sample.t <= last.t) break;
+          live.push(e.sample);
+          liveDirty = true;
           break;
+        }
         case 'checkpoint':
           if (s.checkpoints.length && e.checkpoint.t <= s.checkpoints[s.checkpoints.length - 1].t) break;
           s.checkpoints.push(e.checkpoint);
