@@ -108,7 +108,10 @@ export function createApiHandler(opts: ApiHandlerOptions): ApiHandler {
           .filter((f) => f.endsWith('.heapsnapshot'))
           .sort()
           .map((f) => path.join(dir, f));
+    snapCache.delete(dir);
     snapCache.set(dir, { mtimeMs, result, files });
+    // one entry per run browsed: a serve left open for weeks must not keep them all
+    if (snapCache.size > 32) snapCache.delete(snapCache.keys().next().value as string);
     return { dir, result, files };
   };
 

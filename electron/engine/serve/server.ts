@@ -246,6 +246,8 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
       off();
       clearInterval(ping);
     });
+    // a bad frame (over maxPayload, invalid UTF-8) is emitted as 'error': without a listener it would end serve
+    ws.on('error', () => ws.terminate());
     // The event socket is one-way; anything sent to it is ignored.
     ws.on('message', () => {});
   });
