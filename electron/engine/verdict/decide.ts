@@ -173,29 +173,30 @@ export function decideVerdict(input: DecideInput): Verdict {
     : '';
   const growth = `${label} grew by ${fmtBytes(perReq * main.span)} over ${over(requests)}, ${perReq.toFixed(1)} B ${per} (95% interval ${ci[0].toFixed(1)} to ${ci[1].toFixed(1)})`;
 
+  // what every verdict below shares; each rule overrides what differs
+  const measured = {
+    bytesPerRequest: perReq,
+    ci95: ci,
+    basis,
+    unit,
+    plateau: false,
+    offHeapGrowth: false,
+    ...pssExtra,
+  };
   if (main.significant && main.sustained) {
     return {
+      ...measured,
       kind: 'leak',
-      bytesPerRequest: perReq,
-      ci95: ci,
-      basis,
-      unit,
-      plateau: false,
-      offHeapGrowth: false,
-      ...pssExtra,
       reason: `Leak: after each forced garbage collection ${growth}, and it was still growing in the second half of the run.${suspectLine}`,
     };
   }
   if ((main.significant && !main.sustained) || (main.earlyGrowth && !main.sustained)) {
     return {
+      ...measured,
       kind: 'no-leak',
       bytesPerRequest: main.late?.slope ?? perReq,
       ci95: main.late ? [main.late.ci95[0], main.late.ci95[1]] : ci,
-      basis,
-      unit,
       plateau: true,
-      offHeapGrowth: false,
-      ...pssExtra,
       reason: `No leak: ${label} grew early in the run, then levelled off (${(main.late?.slope ?? 0).toFixed(1)} B ${per} in the second half): a cache or lazy initialisation that filled up, not memory that grows without bound.`,
     };
   }
@@ -206,40 +207,23 @@ export function decideVerdict(input: DecideInput): Verdict {
   const offHeapMin = Math.max(4 * 1024 * 1024, 0.05 * firstPss);
   if (heap && pss?.significant && pss.sustained && pss.fit.slope * pss.span >= offHeapMin) {
     return {
+      ...measured,
       kind: 'inconclusive',
-      bytesPerRequest: perReq,
-      ci95: ci,
-      basis,
-      unit,
-      plateau: false,
       offHeapGrowth: true,
-      ...pssExtra,
       reason: `${cap(label)} stayed flat (${perReq.toFixed(1)} B ${per}), but process memory (PSS) grew ${pss.fit.slope.toFixed(1)} B ${per} and kept growing: memory outside the runtime heap (native allocations, buffers held by native code, or allocator fragmentation). A heap snapshot cannot show it; look at native modules and allocator settings.`,
     };
   }
   const upper = ci[1];
   if (upper * main.span < t.minGrowthBytes * 4 || upper < t.minBytesPerRequest * 4) {
     return {
+      ...measured,
       kind: 'no-leak',
-      bytesPerRequest: perReq,
-      ci95: ci,
-      basis,
-      unit,
-      plateau: false,
-      offHeapGrowth: false,
-      ...pssExtra,
       reason: `No leak: after each forced garbage collection ${growth}, which is within noise.`,
     };
   }
   return {
+    ...measured,
     kind: 'inconclusive',
-    bytesPerRequest: perReq,
-    ci95: ci,
-    basis,
-    unit,
-    plateau: false,
-    offHeapGrowth: false,
-    ...pssExtra,
     reason: `Inconclusive: ${growth}; the measurements are too noisy to tell. Run more requests.`,
   };
 }
