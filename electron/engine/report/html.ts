@@ -6,7 +6,7 @@ import { growthChartSvg } from './chart';
 import { bytesPer, duration, esc, int, num, when } from './format';
 import { Redactor } from './redact';
 import { environmentHtml, loadHtml, processesHtml, pythonSitesHtml, suspectsHtml } from './sections';
-import { type Paper, reportCss } from './styles';
+import { documentStart, type Paper, reportCss } from './styles';
 import { runDurationMs, summaryHtml, verdictTitle } from './summary';
 
 export interface ReportHtmlOptions {
@@ -109,19 +109,13 @@ export function buildReportHtml(result: Result, opts: ReportHtmlOptions = {}): s
       : ''
   }${r.snapshots.length ? 'Dashed verticals S1… mark heap snapshots (the target is paused while one is taken).' : ''}`;
 
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="leakhound ${esc(r.leakhoundVersion)}">
-<meta name="color-scheme" content="light">
-<title>${esc(reportTitle({ ...r, target: { ...r.target, command: red.text(r.target.command) } }))}</title>
-<style>${reportCss(paper, opts.cssPageNumbers ? { footerLeft: footerText(r) } : undefined)}</style>
-</head>
-<body>
-<main>
-<header class="doc-head"><span class="brand">leakhound · memory leak report</span><span>run ${esc(r.id)} · ${esc(when(r.startedAt))}</span></header>
+  return `${documentStart({
+    title: reportTitle({ ...r, target: { ...r.target, command: red.text(r.target.command) } }),
+    version: r.leakhoundVersion,
+    css: reportCss(paper, opts.cssPageNumbers ? { footerLeft: footerText(r) } : undefined),
+    brand: 'memory leak report',
+    right: `run ${esc(r.id)} · ${esc(when(r.startedAt))}`,
+  })}
 ${banner}
 <h1><span class="badge ${r.verdict.kind}">${esc(verdictTitle(r.verdict.kind))}</span></h1>
 <p class="subtitle"><code>${esc(red.text(r.target.command))}</code>${r.target.url ? ` · ${esc(red.text(r.target.url))}` : ''}</p>

@@ -1,6 +1,7 @@
 // The report's stylesheet. Print comes first: the document is mostly read as a PDF attached
 // to a ticket, so tables repeat their header on each page and never split a row, and every
 // colour has a greyscale-safe counterpart (weight, dash, border).
+import { esc } from './format';
 
 export type Paper = 'A4' | 'Letter';
 
@@ -116,4 +117,27 @@ tbody.suspect tr.detail td { border-bottom: 1px solid #d1d5db; padding-top: 0; p
 .repeat { background: #f9fafb; border: 1px solid #e5e7eb; padding: 6px 8px; white-space: pre-wrap; overflow-wrap: anywhere; break-inside: avoid; }
 .doc-foot { margin-top: 18px; border-top: 1px solid #d1d5db; padding-top: 6px; font-size: 8pt; color: #4b5563; break-inside: avoid; }
 `;
+}
+
+/** The document up to the page header, the same for a run report and a sweep report. */
+export function documentStart(o: {
+  title: string;
+  version: string;
+  css: string;
+  brand: string;
+  right: string;
+}): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="leakhound ${esc(o.version)}">
+<meta name="color-scheme" content="light">
+<title>${esc(o.title)}</title>
+<style>${o.css}</style>
+</head>
+<body>
+<main>
+<header class="doc-head"><span class="brand">leakhound · ${esc(o.brand)}</span><span>${o.right}</span></header>`;
 }

@@ -7,7 +7,7 @@ import type { Goal, SweepRow } from '../sweep/compare';
 import type { SweepFile } from '../sweep/run-sweep';
 import { bytes, bytesPer, duration, esc, int, ms, num } from './format';
 import { Redactor } from './redact';
-import { type Paper, reportCss } from './styles';
+import { documentStart, type Paper, reportCss } from './styles';
 import { ciText, verdictTitle } from './summary';
 import { SWEEP_STYLES, sweepChartSvg } from './sweep-chart';
 
@@ -209,19 +209,13 @@ export function buildSweepReportHtml(
   const configs = configurationsHtml(s, results, red);
   const version = Object.values(results).find((r) => r)?.leakhoundVersion ?? '';
   const title = s.best ? `Best configuration: ${paramsText(s.best.params)}` : 'No configuration met the goal';
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="leakhound ${esc(version)}">
-<meta name="color-scheme" content="light">
-<title>${esc(`leakhound sweep report: ${title}`)}</title>
-<style>${reportCss(paper, opts.cssPageNumbers ? { footerLeft: sweepFooterText(s, opts.name) } : undefined)}${EXTRA_CSS}</style>
-</head>
-<body>
-<main>
-<header class="doc-head"><span class="brand">leakhound · configuration sweep</span><span>${opts.name ? `sweep ${esc(opts.name)}` : ''}</span></header>
+  return `${documentStart({
+    title: `leakhound sweep report: ${title}`,
+    version,
+    css: `${reportCss(paper, opts.cssPageNumbers ? { footerLeft: sweepFooterText(s, opts.name) } : undefined)}${EXTRA_CSS}`,
+    brand: 'configuration sweep',
+    right: opts.name ? `sweep ${esc(opts.name)}` : '',
+  })}
 <h1>${esc(title)}</h1>
 <p class="subtitle"><code>${esc(red.text(s.spawn))}</code></p>
 <section id="summary" class="summary">
