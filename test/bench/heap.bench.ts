@@ -9,6 +9,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { analysisProcessEnv } from '../../electron/engine/heap/analyze';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BENCH_DIR = path.join(ROOT, '.bench', 'heap');
@@ -24,6 +25,8 @@ interface Figures {
   peakRss: number;
   nodes?: number;
   note?: string;
+  /** leakhound: wall ms per step, in order */
+  phases?: Array<[string, number]>;
 }
 
 function vmHwm(): number {
@@ -45,10 +48,20 @@ async function child(kind: string, file: string): Promise<void> {
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   let nodes = 0;
+  const phases: Array<[string, number]> = [];
   if (parse && model) {
+    let lap = performance.now();
+    let step = 'parse';
+    const mark = (next: string) => {
+      const now = performance.now();
+      phases.push([step, now - lap]);
+      lap = now;
+      step = next;
+    };
     const snap = await parse.parseSnapshot(file);
-    const a = model.analyzeSnapshot(snap);
+    const a = model.analyzeSnapshot(snap, (next: string) => mark(next));
     model.classSummary(a);
+    mark('');
     nodes = snap.nodeCount;
   } else if (tk) {
     const s = (await tk.parse(fs.createReadStream(file, 'utf-8'))) as {
@@ -72,6 +85,7 @@ async function child(kind: string, file: string): Promise<void> {
     peakRss: vmHwm(),
     baseRss,
     nodes,
+    ...(phases.length ? { phases: phases.filter(([, ms]) => ms >= 1) } : {}),
   };
   process.stdout.write(`\n@@${JSON.stringify(out)}\n`);
 }
@@ -80,6 +94,8 @@ function measure(kind: string, file: string, maxOldMb: number): Figures {
   const args = ['--import', 'tsx', `--max-old-space-size=${maxOldMb}`, __filename, '--child', kind, file];
   const r = spawnSync(process.execPath, args, {
     cwd: ROOT,
+    // leakhound's analysis runs in a process started with this environment (analyze.ts)
+    env: kind === 'leakhound' ? analysisProcessEnv() : process.env,
     encoding: 'utf8',
     timeout: 30 * 60_000,
     maxBuffer: 1 << 24,
@@ -164,6 +180,9 @@ function main(): void {
             : `; leakhound is ${fmtX(speed)} faster, ${fmtX(f.peakRss / lh.peakRss)} less memory`) +
           (f.note ? ` (${f.note})` : ''),
       );
+    }
+    if (lh.phases) {
+      console.log(`  leakhound steps: ${lh.phases.map(([n, ms]) => `${n} ${fmtS(ms)}`).join(', ')}`);
     }
     const goal = goals[mb];
     if (goal) {

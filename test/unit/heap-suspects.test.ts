@@ -107,12 +107,12 @@ describe('three-snapshot suspects', () => {
   }, 60_000);
 });
 
-describe('the analysis worker', () => {
+describe.each(['worker', 'process'] as const)('the analysis %s', (mode) => {
   it('gives the same result as inline, with progress', async () => {
     const phases: number[] = [];
     const w = await analyzeSnapshots(leak.files, {
       requestsBetween: 2000,
-      mode: 'worker',
+      mode,
       onProgress: (p) => phases.push(p.percent),
     });
     const i = await analyzeSnapshots(leak.files, { requestsBetween: 2000, mode: 'inline' });
@@ -123,7 +123,7 @@ describe('the analysis worker', () => {
 
   it('can be cancelled', async () => {
     const ac = new AbortController();
-    const p = analyzeSnapshots(leak.files, { mode: 'worker', signal: ac.signal });
+    const p = analyzeSnapshots(leak.files, { mode, signal: ac.signal });
     setTimeout(() => ac.abort(new Error('stop')), 50);
     await expect(p).rejects.toThrow('stop');
   }, 30_000);
@@ -131,7 +131,7 @@ describe('the analysis worker', () => {
   it('passes bad-file errors through as UserError', async () => {
     const bad = path.join(leak.dir, 'bad.heapsnapshot');
     fs.writeFileSync(bad, fs.readFileSync(leak.files[0]).subarray(0, 5000));
-    const e = await analyzeSnapshots([leak.files[0], bad], { mode: 'worker' }).catch((x) => x);
+    const e = await analyzeSnapshots([leak.files[0], bad], { mode }).catch((x) => x);
     expect(e).toBeInstanceOf(UserError);
     expect(e.message).toMatch(/^bad\.heapsnapshot is truncated/);
   }, 30_000);

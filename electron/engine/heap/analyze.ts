@@ -4,6 +4,8 @@
 //   3 files: three-snapshot suspects (new after 1, present in 2, alive in 3)
 //   2 files: suspects = objects new in the second, grouped and ranked
 //   1 file:  class summary only
+import type { ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -18,22 +20,45 @@ export type { PipelineResult as AnalyzeResult } from './pipeline';
 export interface AnalyzeOptions extends PipelineOptions {
   signal?: AbortSignal;
   onProgress?: (p: { phase: string; percent: number }) => void;
-  /** 'auto' (worker when available), 'worker' or 'inline' (this thread) */
-  mode?: 'auto' | 'worker' | 'inline';
+  /** 'auto' (a child process when available), 'process', 'worker' (a thread) or 'inline' */
+  mode?: 'auto' | 'process' | 'worker' | 'inline';
 }
 
-/** How the worker can be started from here: compiled JS, TypeScript through tsx, or not at all. */
-export function workerEntry(): { code: string; eval: boolean } | null {
+/**
+ * The analysis process asks glibc for transparent huge pages on its big allocations. The
+ * analysis touches about 1.5× the snapshot's size in fresh typed arrays, and on VMs the
+ * first touch of each 4 KiB page is what costs most (measured here: ~4 ms per MB with
+ * 4 KiB pages, ~0.2–0.5 ms per MB with 2 MiB pages). A glibc tunable is read at process
+ * start only, hence a child process rather than a thread; it is ignored where it does
+ * not apply (other libcs, THP disabled).
+ */
+export function analysisProcessEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const want = 'glibc.malloc.hugetlb=1';
+  const cur = env.GLIBC_TUNABLES;
+  const tunables = !cur ? want : cur.includes('glibc.malloc.hugetlb') ? cur : `${cur}:${want}`;
+  return { ...env, GLIBC_TUNABLES: tunables };
+}
+
+/**
+ * How the worker can be started from here: compiled JS, TypeScript through tsx, or not at
+ * all. `file` and `hook` (tsx's require hook, from source only) start it as a process.
+ */
+export function workerEntry(): { code: string; eval: boolean; file: string; hook?: string } | null {
   const here = path.dirname(__filename);
   const js = path.join(here, 'worker.js');
-  if (fs.existsSync(js)) return { code: js, eval: false };
+  if (fs.existsSync(js)) return { code: js, eval: false, file: js };
   const ts = path.join(here, 'worker.ts');
   if (fs.existsSync(ts)) {
     // running from source (vitest, tsx): register tsx's require hook inside the worker
     for (let dir = here; dir !== path.dirname(dir); dir = path.dirname(dir)) {
       const hook = path.join(dir, 'node_modules', 'tsx', 'dist', 'cjs', 'index.cjs');
       if (fs.existsSync(hook))
-        return { code: `require(${JSON.stringify(hook)});require(${JSON.stringify(ts)});`, eval: true };
+        return {
+          code: `require(${JSON.stringify(hook)});require(${JSON.stringify(ts)});`,
+          eval: true,
+          file: ts,
+          hook,
+        };
     }
   }
   return null;
@@ -65,23 +90,19 @@ export async function analyzeSnapshots(files: string[], opts: AnalyzeOptions = {
   // typed arrays live outside the V8 heap; the heap holds names, maps and small results
   const heapMb = Math.round(Math.min(8192, 768 + totalMb / 2));
   const req: WorkerRequest = { files, opts: pipe };
+  const runner = mode === 'worker' ? startThread(entry, req, heapMb) : startProcess(entry, req, heapMb);
   return new Promise<PipelineResult>((resolve, reject) => {
-    const worker = new Worker(entry.code, {
-      eval: entry.eval,
-      workerData: req,
-      resourceLimits: { maxOldGenerationSizeMb: heapMb },
-    });
     let settled = false;
     const finish = (fn: () => void) => {
       if (settled) return;
       settled = true;
       signal?.removeEventListener('abort', onAbort);
       fn();
-      void worker.terminate();
+      runner.stop();
     };
     const onAbort = () => finish(() => reject(signal?.reason ?? new Error('analysis cancelled')));
     signal?.addEventListener('abort', onAbort, { once: true });
-    worker.on('message', (m: WorkerMessage) => {
+    runner.onMessage((m: WorkerMessage) => {
       if (m.type === 'progress') onProgress?.({ phase: m.phase, percent: m.percent });
       else if (m.type === 'result') finish(() => resolve(m.value));
       else if (m.type === 'error') {
@@ -95,10 +116,7 @@ export async function analyzeSnapshots(files: string[], opts: AnalyzeOptions = {
         });
       }
     });
-    worker.on('error', (e) => {
-      const oom = /heap out of memory|ERR_WORKER_OUT_OF_MEMORY/i.test(
-        `${e.message} ${(e as { code?: string }).code}`,
-      );
+    runner.onEnd((e, oom) => {
       finish(() =>
         reject(
           oom
@@ -109,8 +127,69 @@ export async function analyzeSnapshots(files: string[], opts: AnalyzeOptions = {
         ),
       );
     });
-    worker.on('exit', (code) => {
-      finish(() => reject(new Error(`the analysis worker exited with code ${code} before answering`)));
-    });
   });
+}
+
+interface Runner {
+  onMessage(fn: (m: WorkerMessage) => void): void;
+  /** the runner died or exited without answering */
+  onEnd(fn: (e: Error, oom: boolean) => void): void;
+  stop(): void;
+}
+
+const OOM = /heap out of memory|ERR_WORKER_OUT_OF_MEMORY/i;
+
+function startThread(
+  entry: NonNullable<ReturnType<typeof workerEntry>>,
+  req: WorkerRequest,
+  heapMb: number,
+): Runner {
+  const worker = new Worker(entry.code, {
+    eval: entry.eval,
+    workerData: req,
+    resourceLimits: { maxOldGenerationSizeMb: heapMb },
+  });
+  return {
+    onMessage: (fn) => worker.on('message', fn),
+    onEnd: (fn) => {
+      worker.on('error', (e) => fn(e, OOM.test(`${e.message} ${(e as { code?: string }).code}`)));
+      worker.on('exit', (code) =>
+        fn(new Error(`the analysis worker exited with code ${code} before answering`), false),
+      );
+    },
+    stop: () => void worker.terminate(),
+  };
+}
+
+function startProcess(
+  entry: NonNullable<ReturnType<typeof workerEntry>>,
+  req: WorkerRequest,
+  heapMb: number,
+): Runner {
+  const child: ChildProcess = fork(entry.file, [], {
+    execArgv: [`--max-old-space-size=${heapMb}`, ...(entry.hook ? ['--require', entry.hook] : [])],
+    env: analysisProcessEnv(),
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+  });
+  // V8's out-of-memory report goes to stderr; keep its tail and pass the rest through
+  let errTail = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    errTail = (errTail + d.toString()).slice(-4096);
+    process.stderr.write(d);
+  });
+  child.send(req);
+  return {
+    onMessage: (fn) => child.on('message', (m) => fn(m as WorkerMessage)),
+    onEnd: (fn) => {
+      child.on('error', (e) => fn(e, false));
+      child.on('close', (code, sig) => {
+        const why = code !== null ? `code ${code}` : `signal ${sig}`;
+        fn(new Error(`the analysis process exited with ${why} before answering`), OOM.test(errTail));
+      });
+    },
+    stop: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
 }

@@ -68,8 +68,9 @@ export function attributeShallowSizes(s: HeapSnapshot, t: TypeCodes, pool: Scrat
   const UNVISITED = 0xffffffff;
   const MULTI = 0xfffffffe;
   const owners = pool.u32(nodeCount, false);
-  // each node enters the worklist at most twice
-  const work = pool.u32(nodeCount * 2, false);
+  // each node enters the worklist at most twice, but rarely more than once: start at one
+  // slot per node (a size every later step reuses) and grow only if needed
+  let work = pool.u32(nodeCount + 1, false);
   let top = 0;
   // native nodes share a handful of names; decide per name index once
   const extData = new Map<number, boolean>();
@@ -97,6 +98,11 @@ export function attributeShallowSizes(s: HeapSnapshot, t: TypeCodes, pool: Scrat
       if (edgeType[e] === t.eWeak) continue;
       const target = edgeTo[e];
       const o = owners[target];
+      if (top === work.length) {
+        const bigger = new Uint32Array(nodeCount * 2);
+        bigger.set(work);
+        work = bigger;
+      }
       if (o === UNVISITED) {
         owners[target] = owner;
         work[top++] = target;

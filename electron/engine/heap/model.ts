@@ -52,14 +52,14 @@ export function analyzeSnapshot(
   onStep: StepProgress = () => {},
   pool: ScratchPool = new ScratchPool(),
 ): HeapAnalysis {
-  // ids first: its scratch arrays then come and go while little else is allocated
-  onStep('indexing ids', 0);
-  const sortedIds = sortedIdsOf(snap.nodeId, pool);
   onStep('indexing edges', 0.05);
   const { t, wm, essential } = prepareGraph(snap, pool);
   // scratch of the dominator step (predecessors, DFS order) lives and dies inside it
   const { idom, retained } = dominatorStep(snap, essential, onStep, pool);
   pool.give(essential);
+  // ids after the dominators: their arrays then come from the pool, not on top of its peak
+  onStep('indexing ids', 0.65);
+  const sortedIds = sortedIdsOf(snap.nodeId, pool);
   const { first: domFirst, kids: domKids } = dominatedChildren(idom, snap.rootOrdinal, pool);
   onStep('computing distances', 0.7);
   const { distance, parentEdge } = computeDistances(snap, t, wm, pool);

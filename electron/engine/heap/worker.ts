@@ -1,5 +1,6 @@
-// Runs the analysis pipeline in a worker thread, so the caller's event loop (the UI, the
-// hunt's sampler) keeps running and the analysis gets its own heap limit.
+// Runs the analysis pipeline off the caller's event loop, so the UI and the hunt's
+// sampler keep running and the analysis gets its own heap limit: in a worker thread, or
+// in a child process (analyze.ts prefers that: see analysisProcessEnv).
 import { parentPort, workerData } from 'node:worker_threads';
 import { isUserError } from '../errors';
 import type { PipelineOptions } from './pipeline';
@@ -15,10 +16,7 @@ export type WorkerMessage =
   | { type: 'result'; value: Awaited<ReturnType<typeof runPipeline>> }
   | { type: 'error'; message: string; user: boolean; stack?: string };
 
-async function main(): Promise<void> {
-  const port = parentPort;
-  if (!port) return;
-  const req = workerData as WorkerRequest;
+async function serve(req: WorkerRequest, send: (m: WorkerMessage) => void): Promise<void> {
   let last = 0;
   try {
     const value = await runPipeline(req.files, req.opts, (p) => {
@@ -26,18 +24,35 @@ async function main(): Promise<void> {
       const now = Date.now();
       if (now - last < 100 && p.percent < 100) return;
       last = now;
-      port.postMessage({ type: 'progress', ...p } satisfies WorkerMessage);
+      send({ type: 'progress', ...p });
     });
-    port.postMessage({ type: 'result', value } satisfies WorkerMessage);
+    send({ type: 'result', value });
   } catch (e) {
     const err = e as Error;
-    port.postMessage({
-      type: 'error',
-      message: err.message,
-      user: isUserError(e),
-      stack: err.stack,
-    } satisfies WorkerMessage);
+    send({ type: 'error', message: err.message, user: isUserError(e), stack: err.stack });
   }
 }
 
-void main();
+const port = parentPort;
+if (port) {
+  void serve(workerData as WorkerRequest, (m) => port.postMessage(m));
+} else if (process.send) {
+  // a child process: one request in, messages out, then exit once they are flushed
+  process.once('message', (req: WorkerRequest) => {
+    let pending = 0;
+    let done = false;
+    const exitWhenFlushed = () => {
+      if (done && pending === 0) process.exit(0);
+    };
+    void serve(req, (m) => {
+      pending++;
+      process.send?.(m, undefined, {}, () => {
+        pending--;
+        exitWhenFlushed();
+      });
+      if (m.type !== 'progress') done = true;
+    });
+  });
+  // the parent went away: nobody is waiting for the answer
+  process.once('disconnect', () => process.exit(0));
+}
