@@ -1,8 +1,9 @@
 // Bad input gets exit 2 and one clear `leakhound: …` line, never a stack trace.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, tmpDir } from '../helpers/cli';
+import { readStat } from '../../electron/engine/proc/procfs';
+import { NODE_FIXTURES, runCli, tmpDir } from '../helpers/cli';
 
 const cases: Array<[string, string[], RegExp]> = [
   ['unknown command', ['hunt'], /^leakhound: unknown command 'hunt'; the commands are run, /],
@@ -79,6 +80,32 @@ describe('bad input', () => {
       /^leakhound: the target exited with code 3 before listening on 127\.0\.0\.1:\d+; its last output:/,
     );
     expect(r.stderr).toContain('config error: DATABASE_URL is not set');
+  });
+
+  it('a target that daemonises: exit 2 naming the daemon, which is stopped, not left behind', async () => {
+    const dir = tmpDir();
+    const pidFile = path.join(dir, 'daemon.pid');
+    const r = await runCli([
+      'run',
+      '--spawn',
+      `node ${path.join(NODE_FIXTURES, 'daemonize.js')}`,
+      '--url',
+      'http://127.0.0.1:{port}/',
+      '--env',
+      `DAEMON_PID_FILE=${pidFile}`,
+      '--out',
+      path.join(dir, 'run'),
+    ]);
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^leakhound: the target daemonised itself: its first process exited with code 0 and left pid \d+ running in the background \(stopped again by leakhound\); run it in the foreground/,
+    );
+    const daemon = Number(readFileSync(pidFile, 'utf8'));
+    expect(lines[0]).toContain(`pid ${daemon} `);
+    // gone, or a zombie where the container's pid 1 does not reap orphans
+    expect(readStat(daemon)?.state ?? 'gone').toMatch(/^(gone|Z)$/);
   });
 
   it('a target that never listens: exit 2 after --ready-timeout', async () => {

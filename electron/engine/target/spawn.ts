@@ -6,7 +6,9 @@ import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors';
 import { killTree } from '../proc/kill';
+import { MARKER_VAR, newMarker, pidsMarked } from '../proc/marker';
 import { isPortFree, pickFreePort, pidsListeningOn } from '../proc/ports';
+import { descendants } from '../proc/procfs';
 import { PORT_PLACEHOLDER, resolveExecutable, splitCommand, substitutePort } from './command';
 import { waitForPort } from './ready';
 import { LineTail } from './tail';
@@ -56,6 +58,8 @@ export class SpawnedTarget {
     readonly url: string,
     readonly argv: string[],
     readonly executable: string,
+    /** in every target process's environment (see proc/marker.ts) */
+    readonly marker: string,
     logFile?: string,
   ) {
     if (logFile) this.log = createWriteStream(logFile, { flags: 'a', mode: 0o600 });
@@ -111,7 +115,8 @@ export class SpawnedTarget {
     const argv = argvTemplate.map((a) => substitutePort(a, port));
     const url = substitutePort(opts.url, port);
     const executable = resolveExecutable(argv[0], opts.cwd, opts.env.PATH);
-    const env: Record<string, string> = { ...opts.env, PORT: String(port) };
+    const marker = newMarker();
+    const env: Record<string, string> = { ...opts.env, PORT: String(port), [MARKER_VAR]: marker };
     if (opts.inspect) {
       env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --inspect=127.0.0.1:0`.trim();
     }
@@ -133,7 +138,7 @@ export class SpawnedTarget {
       child.once('spawn', () => resolve(child.pid as number));
       child.once('error', (e) => reject(new UserError(`could not start ${argv[0]}: ${e.message}`)));
     });
-    const target = new SpawnedTarget(child, pid, port, url, argv, executable, opts.logFile);
+    const target = new SpawnedTarget(child, pid, port, url, argv, executable, marker, opts.logFile);
     const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
     const ready = await waitForPort(host === 'localhost' ? '127.0.0.1' : host, port, {
       timeoutMs: opts.readyTimeoutMs,
@@ -141,6 +146,7 @@ export class SpawnedTarget {
       signal: opts.signal,
     });
     if (ready === 'ready') return target;
+    const escaped = target.escaped();
     await target.stop(1000);
     const tail = target.stderrTail
       .get()
@@ -151,6 +157,10 @@ export class SpawnedTarget {
       const how = target.exit?.signal
         ? `was killed by ${target.exit.signal}`
         : `exited with code ${target.exit?.code}`;
+      if (target.exit?.code === 0 && !target.exit.signal && escaped.length)
+        throw new UserError(
+          `the target daemonised itself: its first process exited with code 0 and left ${escaped.length === 1 ? 'pid' : 'pids'} ${escaped.join(', ')} running in the background (stopped again by leakhound); run it in the foreground (e.g. without gunicorn's --daemon), or start it yourself and hunt it with --attach PID${tailText}`,
+        );
       if (target.exit?.code === 0 && !target.exit.signal)
         throw new UserError(
           `the target exited with code 0 before listening on ${host}:${port}: if it daemonises itself (e.g. gunicorn --daemon), run it in the foreground, or start it yourself and use --attach PID${tailText}`,
@@ -187,7 +197,13 @@ export class SpawnedTarget {
     return [...this.inspectorUrls];
   }
 
-  /** Stop the whole tree: SIGTERM, then SIGKILL after graceMs. */
+  /** Target processes outside its tree: daemonised (double fork) or re-parented to init. */
+  escaped(): number[] {
+    const tree = this.alive ? new Set([this.pid, ...descendants(this.pid)]) : new Set<number>();
+    return pidsMarked(this.marker).filter((p) => !tree.has(p));
+  }
+
+  /** Stop the whole tree, and whatever escaped it: SIGTERM, then SIGKILL after graceMs. */
   async stop(graceMs = 3000): Promise<ExitInfo> {
     if (this.alive) {
       await killTree(this.pid, { graceMs });
@@ -197,6 +213,8 @@ export class SpawnedTarget {
         // the group is already gone
       }
     }
+    // parents before children: stopping a daemon's master also stops its workers
+    for (const pid of pidsMarked(this.marker)) await killTree(pid, { graceMs, group: false });
     const exit = await this.onExit();
     this.log?.end();
     this.log = null;
