@@ -2,10 +2,13 @@
 // `leakhound serve` with the live UI open in Chromium. Every 5 s we read the RSS of the
 // serve process (which runs the hunt) and the page's JS heap; after warm-up both must stay
 // flat (growth < 5 MB). SOAK_MINUTES sets the length (default 2: the CI smoke version).
+// SOAK_SNAPSHOTS=DIR also writes heap snapshots of serve and of the page after warm-up and
+// at the end, to diff with `leakhound analyze` when the figures are not flat (a snapshot
+// inflates serve's RSS for a while, so take the pass/fail figures from a run without it).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { type CDPSession, chromium } from 'playwright-core';
 import { CLI, NODE_FIXTURES, tmpDir } from '../helpers/cli';
 
 const minutes = Number(process.env.SOAK_MINUTES ?? 2);
@@ -20,8 +23,11 @@ function rssOf(pid: number): number | null {
   }
 }
 
+const snapshotDir = process.env.SOAK_SNAPSHOTS ? path.resolve(process.env.SOAK_SNAPSHOTS) : null;
+
 function startServe(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [CLI, 'serve'], {
+  const diag = snapshotDir ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`] : [];
+  const child = spawn(process.execPath, [...diag, CLI, 'serve'], {
     env: { ...process.env, LEAKHOUND_DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -36,6 +42,30 @@ function startServe(dataDir: string): Promise<{ child: ChildProcess; url: string
   });
 }
 
+/** Serve writes its snapshot on SIGUSR2; wait until the new file stops growing. */
+async function snapshotServe(pid: number, dir: string): Promise<string> {
+  const before = new Set(readdirSync(dir));
+  process.kill(pid, 'SIGUSR2');
+  for (let last = -1, waited = 0; ; waited++) {
+    if (waited > 120) throw new Error(`serve wrote no heap snapshot into ${dir} within 2 minutes`);
+    await new Promise((r) => setTimeout(r, 1000));
+    const file = readdirSync(dir).find((f) => !before.has(f) && f.endsWith('.heapsnapshot'));
+    if (!file) continue;
+    const size = statSync(path.join(dir, file)).size;
+    if (size > 0 && size === last) return path.join(dir, file);
+    last = size;
+  }
+}
+
+async function snapshotPage(cdp: CDPSession, file: string): Promise<void> {
+  const out = createWriteStream(file);
+  const onChunk = (p: { chunk: string }) => out.write(p.chunk);
+  cdp.on('HeapProfiler.addHeapSnapshotChunk', onChunk);
+  await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+  cdp.off('HeapProfiler.addHeapSnapshotChunk', onChunk);
+  await new Promise((r) => out.end(r));
+}
+
 /** growth between the first and last quarter's medians, after the first quarter (warm-up) */
 function growth(series: number[]): { start: number; end: number; growth: number } {
   const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)] ?? 0;
@@ -47,6 +77,7 @@ function growth(series: number[]): { start: number; end: number; growth: number 
 
 async function main() {
   const dataDir = tmpDir('lh-soak-');
+  if (snapshotDir) mkdirSync(snapshotDir, { recursive: true });
   const { child: serve, url } = await startServe(dataDir);
   const origin = new URL(url).origin;
   const token = new URL(url).searchParams.get('token') ?? '';
@@ -74,8 +105,16 @@ async function main() {
     const serveRss: number[] = [];
     const pageHeap: number[] = [];
     const t0 = Date.now();
+    const snapAt = [minutes * 15_000, minutes * 60_000 - 5000];
     while (Date.now() - t0 < minutes * 60_000 + 5000) {
       await new Promise((r) => setTimeout(r, 5000));
+      if (snapshotDir && snapAt.length && Date.now() - t0 >= snapAt[0]) {
+        const n = 3 - snapAt.length;
+        snapAt.shift();
+        const s = await snapshotServe(serve.pid as number, snapshotDir);
+        await snapshotPage(cdp, path.join(snapshotDir, `page-${n}.heapsnapshot`));
+        console.log(`soak: snapshot ${n}: serve ${s}, page page-${n}.heapsnapshot`);
+      }
       const r = rssOf(serve.pid as number);
       if (r !== null) serveRss.push(r);
       const { metrics } = (await cdp.send('Performance.getMetrics')) as {
@@ -83,6 +122,10 @@ async function main() {
       };
       const heap = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value;
       if (heap !== undefined) pageHeap.push(heap);
+      if (serveRss.length % 12 === 0)
+        console.log(
+          `soak: ${Math.round((Date.now() - t0) / 60_000)} min: serve RSS ${((r ?? 0) / MB).toFixed(1)} MB, page JS heap ${((heap ?? 0) / MB).toFixed(1)} MB`,
+        );
     }
     const s = growth(serveRss);
     const p = growth(pageHeap);
