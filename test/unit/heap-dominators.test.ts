@@ -1,5 +1,6 @@
 import fs, { createReadStream } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { computeDominators } from '../../electron/engine/heap/dominators';
 import { analyzeSnapshot, classSummary } from '../../electron/engine/heap/model';
 import { parseSnapshot } from '../../electron/engine/heap/parse';
 import type { HandEdge, HandNode } from '../fixtures/heap/helpers';
@@ -182,6 +183,39 @@ describe('dominators on hand-built graphs', () => {
         expect(a.retained[v], `round ${round} retained ${v}`).toBe(sum);
       }
     }
+  });
+});
+
+describe('dominators on a deep graph', () => {
+  it('follows a 200k-node chain with a back edge (path compression deeper than its first stack)', () => {
+    // root 0 → 1 → 2 → … → n-1, and n-1 → 1
+    const n = 200_002;
+    const firstEdge = new Uint32Array(n + 1);
+    for (let i = 0; i <= n; i++) firstEdge[i] = i;
+    const edgeTo = new Uint32Array(n);
+    for (let i = 0; i < n - 1; i++) edgeTo[i] = i + 1;
+    edgeTo[n - 1] = 1;
+    const essential = new Uint8Array((n >>> 3) + 1).fill(0xff);
+    const predFirst = new Uint32Array(n + 1);
+    for (let e = 0; e < n; e++) predFirst[edgeTo[e] + 1]++;
+    for (let i = 0; i < n; i++) predFirst[i + 1] += predFirst[i];
+    const fill = predFirst.slice(0, n);
+    const preds = new Uint32Array(n);
+    for (let v = 0; v < n; v++) preds[fill[edgeTo[v]]++] = v;
+    const { idom } = computeDominators({
+      nodeCount: n,
+      root: 0,
+      firstEdge,
+      edgeTo,
+      essential,
+      predFirst,
+      preds,
+    });
+    expect(idom[0]).toBe(0);
+    expect(idom[1]).toBe(0);
+    let wrong = 0;
+    for (let i = 2; i < n; i++) if (idom[i] !== i - 1) wrong++;
+    expect(wrong).toBe(0);
   });
 });
 

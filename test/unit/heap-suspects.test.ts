@@ -137,6 +137,14 @@ describe.each(['worker', 'process'] as const)('the analysis %s', (mode) => {
   }, 30_000);
 });
 
+describe('memory', () => {
+  it('refuses up front, saying how much is needed, when the largest snapshot will not fit', async () => {
+    const e = await analyzeSnapshots(leak.files, { availableBytes: 1024 * 1024 }).catch((x) => x);
+    expect(e).toBeInstanceOf(UserError);
+    expect(e.message).toMatch(/needs about \d+ MB of memory to analyse but only 1 MB is available/);
+  });
+});
+
 describe('redaction', () => {
   it('never writes heap string contents unless asked', async () => {
     const r = await analyzeSnapshots(leak.files, { requestsBetween: 2000, mode: 'inline' });

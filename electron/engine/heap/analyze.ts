@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { UserError } from '../errors';
+import { availableMemory, estimateMemory, refuseIfTooBig } from './parse';
 import type { PipelineOptions, PipelineResult } from './pipeline';
 import { runPipeline } from './pipeline';
 import type { WorkerMessage, WorkerRequest } from './worker';
@@ -77,8 +78,16 @@ function checkFiles(files: string[]): void {
   }
 }
 
+/** Snapshots are analysed one at a time: the largest decides, and it is refused up front. */
+function checkMemory(files: string[], availableBytes?: number): void {
+  let big = files[0];
+  for (const f of files) if (fs.statSync(f).size > fs.statSync(big).size) big = f;
+  refuseIfTooBig(big, estimateMemory(fs.statSync(big).size), availableBytes ?? availableMemory());
+}
+
 export async function analyzeSnapshots(files: string[], opts: AnalyzeOptions = {}): Promise<PipelineResult> {
   checkFiles(files);
+  checkMemory(files, opts.availableBytes);
   opts.signal?.throwIfAborted();
   const { signal, onProgress, mode = 'auto', ...pipe } = opts;
   const entry = mode === 'inline' ? null : workerEntry();

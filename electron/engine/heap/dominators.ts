@@ -31,36 +31,36 @@ export function computeDominators(g: DominatorInput, pool: ScratchPool = noPool)
   const parent = pool.u32(N);
   const ancestor = pool.u32(N);
   const vertex = pool.u32(N, false);
+  // label holds each node's next edge during the DFS (one node-sized array less at the
+  // peak of the analysis), and becomes the eval labels after it
   const label = pool.u32(N, false);
+  const nextEdge = label;
   const semi = pool.u32(N);
-  // nextEdge during the DFS, then reused as the compression stack
-  const scratch = pool.u32(N, false);
   let n = 0;
 
   const dfs = (root: number) => {
-    scratch[root] = firstEdge[root - 1];
+    nextEdge[root] = firstEdge[root - 1];
     let v = root;
     while (v !== 0) {
       if (semi[v] === 0) {
         semi[v] = ++n;
         vertex[n] = v;
-        label[v] = v;
       }
       let vNext = parent[v];
       const vo = v - 1;
       const end = firstEdge[vo + 1];
-      for (let e = scratch[v]; e < end; e++) {
+      for (let e = nextEdge[v]; e < end; e++) {
         if (!isSet(essential, e)) continue;
         const w = edgeTo[e] + 1;
         if (semi[w] === 0) {
           parent[w] = v;
-          scratch[w] = firstEdge[w - 1];
-          scratch[v] = e + 1;
+          nextEdge[w] = firstEdge[w - 1];
+          nextEdge[v] = e + 1;
           vNext = w;
           break;
         }
       }
-      if (vNext === parent[v]) scratch[v] = end;
+      if (vNext === parent[v]) nextEdge[v] = end;
       v = vNext;
     }
   };
@@ -83,15 +83,21 @@ export function computeDominators(g: DominatorInput, pool: ScratchPool = noPool)
         parent[v] = r;
         semi[v] = ++n;
         vertex[n] = v;
-        label[v] = v;
       }
     }
   }
+  for (let v = 0; v <= nodeCount; v++) label[v] = v;
 
-  const stack = scratch;
+  // compression paths are short on real heaps: a small stack that grows when one is not
+  let stack = new Uint32Array(1 << 16);
   const compress = (v: number) => {
     let sp = 0;
     while (ancestor[ancestor[v]] !== 0) {
+      if (sp + 1 >= stack.length) {
+        const bigger = new Uint32Array(Math.min(stack.length * 2, N + 1));
+        bigger.set(stack);
+        stack = bigger;
+      }
       stack[++sp] = v;
       v = ancestor[v];
     }
@@ -144,7 +150,7 @@ export function computeDominators(g: DominatorInput, pool: ScratchPool = noPool)
     idom[i] = idom[i + 1] - 1;
     vertex[i] = vertex[i + 1] - 1;
   }
-  pool.give(ancestor, label, semi, scratch);
+  pool.give(ancestor, label, semi);
   return { idom: idom.subarray(0, nodeCount), order: vertex.subarray(0, nodeCount) };
 }
 

@@ -36,13 +36,16 @@ export function estimateMemory(fileBytes: number, counts?: { nodes: number; edge
   return fileBytes * 1.4 + 64 * 2 ** 20;
 }
 
+/** Memory this process may still use: the OS's available memory, within any cgroup limit. */
 export function availableMemory(): number {
-  return os.freemem();
+  const p = process as { availableMemory?: () => number };
+  return typeof p.availableMemory === 'function' ? Math.min(p.availableMemory(), os.freemem()) : os.freemem();
 }
 
 const mb = (n: number) => `${Math.ceil(n / 2 ** 20)} MB`;
 
-function refuseIfTooBig(file: string, need: number, available: number): void {
+/** A UserError, before any work, when analysing `file` needs more memory than is available. */
+export function refuseIfTooBig(file: string, need: number, available: number): void {
   if (need > available) {
     throw new UserError(
       `${path.basename(file)} needs about ${mb(need)} of memory to analyse but only ${mb(available)} is available; close other programs or analyse it on a machine with more memory`,
@@ -705,7 +708,7 @@ export async function parseSnapshot(file: string, opts: ParseOptions = {}): Prom
   const available = opts.availableBytes ?? availableMemory();
   refuseIfTooBig(file, estimateMemory(stat.size), available);
   const parser = new Parser(file, stat.size, available);
-  const size = opts.chunkBytes ?? 8 * 2 ** 20;
+  const size = opts.chunkBytes ?? 2 * 2 ** 20;
   // two buffers: the next chunk is read (on libuv's pool) while this one is parsed
   const bufs = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
   const fh = await fs.promises.open(file, 'r');
