@@ -161,6 +161,8 @@ export function essentialEdges(
   t: TypeCodes,
   wm: WeakMapEdgeNames,
   pool: ScratchPool = noPool,
+  /** when given (node count + 1, zeroed): [n + 1] counts the essential edges into n */
+  inCounts?: Uint32Array,
 ): Uint8Array {
   const { nodeCount, firstEdge, edgeTo, edgeType, edgeName, nodeId, rootOrdinal } = s;
   const bits = pool.u8((s.edgeCount >>> 3) + 1);
@@ -183,6 +185,7 @@ export function essentialEdges(
         if (page[c] && !nPage) continue;
       }
       bits[e >>> 3] |= 1 << (e & 7);
+      if (inCounts) inCounts[c + 1]++;
     }
   }
   pool.give(page);
@@ -208,29 +211,35 @@ export function buildRetainers(
   only?: Uint8Array,
   withEdges = true,
   pool: ScratchPool = noPool,
+  /** the counts essentialEdges gathered for `only` (saves a pass over the edges); taken over */
+  inCounts?: Uint32Array,
 ): Retainers {
   const { nodeCount, edgeCount, firstEdge, edgeTo } = s;
-  const first = pool.u32(nodeCount + 1);
-  let total = 0;
-  for (let e = 0; e < edgeCount; e++) {
-    if (only && !isSet(only, e)) continue;
-    first[edgeTo[e] + 1]++;
-    total++;
+  let first: Uint32Array;
+  if (inCounts) first = inCounts;
+  else {
+    first = pool.u32(nodeCount + 1);
+    for (let e = 0; e < edgeCount; e++) {
+      if (only && !isSet(only, e)) continue;
+      first[edgeTo[e] + 1]++;
+    }
   }
   for (let i = 0; i < nodeCount; i++) first[i + 1] += first[i];
-  const fill = pool.u32(nodeCount, false);
-  fill.set(first.subarray(0, nodeCount));
+  const total = first[nodeCount];
   const nodes = pool.u32(total, false);
   const edges = withEdges ? pool.u32(total, false) : new Uint32Array(0);
+  // first[v] is v's insertion cursor here (start of v's slots, then the start of v + 1's)…
   for (let n = 0; n < nodeCount; n++) {
     for (let e = firstEdge[n], end = firstEdge[n + 1]; e < end; e++) {
       if (only && !isSet(only, e)) continue;
-      const slot = fill[edgeTo[e]]++;
+      const slot = first[edgeTo[e]]++;
       nodes[slot] = n;
       if (withEdges) edges[slot] = e;
     }
   }
-  pool.give(fill);
+  // …so shifting it by one restores the starts
+  for (let i = nodeCount; i > 0; i--) first[i] = first[i - 1];
+  first[0] = 0;
   return { first, edges, nodes };
 }
 
@@ -238,6 +247,8 @@ export interface GraphPrep {
   t: TypeCodes;
   wm: WeakMapEdgeNames;
   essential: Uint8Array;
+  /** essential in-degree counts for buildRetainers */
+  inCounts: Uint32Array;
 }
 
 /** Apply DevTools' preprocessing; mutates self sizes (shallow-size attribution). */
@@ -245,6 +256,7 @@ export function prepareGraph(s: HeapSnapshot, pool: ScratchPool = noPool): Graph
   const t = typeCodes(s);
   const wm = new WeakMapEdgeNames(s);
   attributeShallowSizes(s, t, pool);
-  const essential = essentialEdges(s, t, wm, pool);
-  return { t, wm, essential };
+  const inCounts = pool.u32(s.nodeCount + 1);
+  const essential = essentialEdges(s, t, wm, pool, inCounts);
+  return { t, wm, essential, inCounts };
 }

@@ -53,9 +53,9 @@ export function analyzeSnapshot(
   pool: ScratchPool = new ScratchPool(),
 ): HeapAnalysis {
   onStep('indexing edges', 0.05);
-  const { t, wm, essential } = prepareGraph(snap, pool);
+  const { t, wm, essential, inCounts } = prepareGraph(snap, pool);
   // scratch of the dominator step (predecessors, DFS order) lives and dies inside it
-  const { idom, retained } = dominatorStep(snap, essential, onStep, pool);
+  const { idom, retained } = dominatorStep(snap, essential, inCounts, onStep, pool);
   pool.give(essential);
   // ids after the dominators: their arrays then come from the pool, not on top of its peak
   onStep('indexing ids', 0.65);
@@ -95,11 +95,12 @@ export function analyzeSnapshot(
 function dominatorStep(
   snap: HeapSnapshot,
   essential: Uint8Array,
+  inCounts: Uint32Array,
   onStep: StepProgress,
   pool: ScratchPool,
 ): { idom: Uint32Array; retained: Float64Array } {
   onStep('building retainers', 0.15);
-  const preds = buildRetainers(snap, essential, false, pool);
+  const preds = buildRetainers(snap, essential, false, pool, inCounts);
   onStep('computing dominators', 0.3);
   const { idom, order } = computeDominators(
     {
