@@ -172,7 +172,7 @@ function main(): void {
   console.log(
     `heap analysis benchmark — ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}, node ${process.version}`,
   );
-  if (!kinds.includes('memlab')) console.log('(memlab not installed: heap-snapshot-toolkit is the anchor)');
+  if (!hasModule('@memlab/core')) console.log('(memlab not installed: heap-snapshot-toolkit is the anchor)');
   for (const mb of sizes) {
     const file = ensureSnapshot(mb);
     const bytes = fs.statSync(file).size;
