@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../electron/engine/errors';
 import { cachePath, loadAnalysis } from '../../electron/engine/heap/cache';
 import { diffSnapshots } from '../../electron/engine/heap/diff';
-import { analyzeSnapshot, classSummary, digestOf } from '../../electron/engine/heap/model';
+import { analyzeSnapshot, classSummary, digestOf, sortedIdsOf } from '../../electron/engine/heap/model';
 import { parseSnapshot } from '../../electron/engine/heap/parse';
 import type { HeapQueries } from '../../electron/engine/heap/queries';
 import { openSnapshot } from '../../electron/engine/heap/queries';
@@ -22,6 +22,32 @@ beforeAll(async () => {
 
 afterAll(() => {
   fs.rmSync(run.dir, { recursive: true, force: true });
+});
+
+describe('the id index', () => {
+  it('sorts ids in few ascending runs (merged) and in many (radix) alike', () => {
+    let seed = 7;
+    const rnd = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed;
+    };
+    const cases: Uint32Array[] = [];
+    for (const runs of [1, 2, 3, 5, 64, 65, 500]) {
+      const ids = new Uint32Array(20_000);
+      const per = Math.ceil(ids.length / runs);
+      for (let i = 0; i < ids.length; i++) ids[i] = ((i % per) * 7 + (rnd() % 5)) * 2 + 1;
+      // each run ascending, with equal neighbours allowed
+      for (let r = 0; r < runs; r++) ids.subarray(r * per, (r + 1) * per).sort();
+      cases.push(ids);
+    }
+    cases.push(Uint32Array.from({ length: 5000 }, () => rnd()));
+    for (const ids of cases) {
+      const want = ids.slice().sort();
+      expect(Buffer.from(sortedIdsOf(ids).buffer, 0, ids.length * 4).equals(Buffer.from(want.buffer))).toBe(
+        true,
+      );
+    }
+  });
 });
 
 describe('queries over an analysed snapshot', () => {

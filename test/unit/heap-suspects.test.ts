@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../electron/engine/errors';
-import { analyzeSnapshots } from '../../electron/engine/heap/analyze';
+import { analysisProcessEnv, analyzeSnapshots } from '../../electron/engine/heap/analyze';
+import { runPipeline } from '../../electron/engine/heap/pipeline';
 import { apiMethods } from '../../shared/api';
 import { suspectSchema } from '../../shared/result';
 import { tmpDir, writeSnapshots } from '../fixtures/heap/helpers';
@@ -138,6 +139,31 @@ describe.each(['worker', 'process'] as const)('the analysis %s', (mode) => {
 });
 
 describe('memory', () => {
+  it('hands one snapshot’s arrays on to the next without changing any answer', async () => {
+    const recycled = await runPipeline(leak.files, { cache: false, requestsBetween: 2000 });
+    // a keep callback holds every analysis, so nothing is recycled
+    const kept: unknown[] = [];
+    const plain = await runPipeline(
+      leak.files,
+      { cache: false, requestsBetween: 2000 },
+      undefined,
+      undefined,
+      (_i, a) => kept.push(a),
+    );
+    expect(kept).toHaveLength(3);
+    expect(recycled).toEqual(plain);
+  }, 60_000);
+
+  it('starts the analysis process with huge pages for its big arrays, keeping other tunables', () => {
+    expect(analysisProcessEnv({}).GLIBC_TUNABLES).toBe('glibc.malloc.hugetlb=1');
+    expect(analysisProcessEnv({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' }).GLIBC_TUNABLES).toBe(
+      'glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1',
+    );
+    expect(analysisProcessEnv({ GLIBC_TUNABLES: 'glibc.malloc.hugetlb=0' }).GLIBC_TUNABLES).toBe(
+      'glibc.malloc.hugetlb=0',
+    );
+  });
+
   it('refuses up front, saying how much is needed, when the largest snapshot will not fit', async () => {
     const e = await analyzeSnapshots(leak.files, { availableBytes: 1024 * 1024 }).catch((x) => x);
     expect(e).toBeInstanceOf(UserError);

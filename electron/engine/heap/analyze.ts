@@ -37,7 +37,9 @@ export function analysisProcessEnv(env: NodeJS.ProcessEnv = process.env): NodeJS
   const want = 'glibc.malloc.hugetlb=1';
   const cur = env.GLIBC_TUNABLES;
   const tunables = !cur ? want : cur.includes('glibc.malloc.hugetlb') ? cur : `${cur}:${want}`;
-  return { ...env, GLIBC_TUNABLES: tunables };
+  // inside the desktop app the child is the Electron binary: make it a plain Node
+  const electron = process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {};
+  return { ...env, ...electron, GLIBC_TUNABLES: tunables };
 }
 
 /**

@@ -50,8 +50,10 @@ export type StepProgress = (step: string, fraction: number) => void;
 export function analyzeSnapshot(
   snap: HeapSnapshot,
   onStep: StepProgress = () => {},
-  pool: ScratchPool = new ScratchPool(),
+  /** shared with the caller when it recycles arrays across snapshots; else this call's own */
+  shared?: ScratchPool,
 ): HeapAnalysis {
+  const pool = shared ?? new ScratchPool();
   onStep('indexing edges', 0.05);
   const { t, wm, essential, inCounts } = prepareGraph(snap, pool);
   // scratch of the dominator step (predecessors, DFS order) lives and dies inside it
@@ -74,7 +76,7 @@ export function analyzeSnapshot(
     domKids,
     snap.rootOrdinal,
   );
-  pool.clear();
+  if (!shared) pool.clear();
   onStep('done', 1);
   return {
     snap,
@@ -143,9 +145,54 @@ export function ordinalsById(ids: Uint32Array, pool: ScratchPool = noPool): Uint
 
 /** Ids ascending; the ordinal permutation is built in place of the result and dropped. */
 export function sortedIdsOf(ids: Uint32Array, pool: ScratchPool = noPool): Uint32Array {
+  const merged = mergeRuns(ids, pool);
+  if (merged) return merged;
   const ord = ordinalsById(ids, pool);
   for (let j = 0; j < ord.length; j++) ord[j] = ids[ord[j]];
   return ord;
+}
+
+// V8 numbers objects in the order it first meets them, and writes a snapshot in much the
+// same order: ids come in a few long ascending runs. Merging those runs is a few sequential
+// passes, where the radix sort scatters over the whole array twice.
+const MAX_RUNS = 64;
+
+function mergeRuns(ids: Uint32Array, pool: ScratchPool): Uint32Array | null {
+  const n = ids.length;
+  const bounds = [0];
+  for (let i = 1; i < n; i++) {
+    if (ids[i] < ids[i - 1]) {
+      bounds.push(i);
+      if (bounds.length > MAX_RUNS) return null;
+    }
+  }
+  bounds.push(n);
+  let a = pool.u32(n, false);
+  a.set(ids);
+  if (bounds.length === 2) return a;
+  let b = pool.u32(n, false);
+  let runs = bounds;
+  while (runs.length > 2) {
+    const next = [0];
+    for (let r = 0; r + 1 < runs.length; r += 2) {
+      const lo = runs[r];
+      const mid = runs[r + 1];
+      const hi = r + 2 < runs.length ? runs[r + 2] : mid;
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) b[k++] = a[i] <= a[j] ? a[i++] : a[j++];
+      while (i < mid) b[k++] = a[i++];
+      while (j < hi) b[k++] = a[j++];
+      next.push(hi);
+    }
+    const t = a;
+    a = b;
+    b = t;
+    runs = next;
+  }
+  pool.give(b);
+  return a;
 }
 
 export function lowerBound(a: Uint32Array, v: number): number {

@@ -5,6 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../errors';
+import type { ScratchPool } from './scratch';
+import { noPool } from './scratch';
 import type { HeapSnapshot } from './snapshot';
 import { StringTable } from './strings';
 
@@ -14,6 +16,8 @@ export interface ParseOptions {
   /** bytes of memory we may use; defaults to what the OS reports as available */
   availableBytes?: number;
   chunkBytes?: number;
+  /** columns come from here: a pipeline hands one snapshot's arrays on to the next */
+  pool?: ScratchPool;
 }
 
 interface Meta {
@@ -99,13 +103,13 @@ class Parser {
   eNameOff = 0;
   eToOff = 0;
   nodeType: Uint8Array = new Uint8Array(0);
-  nodeName = new Uint32Array(0);
-  nodeId = new Uint32Array(0);
-  nodeSelfSize = new Uint32Array(0);
-  firstEdge = new Uint32Array(1);
-  edgeType = new Uint8Array(0);
-  edgeName = new Uint32Array(0);
-  edgeTo = new Uint32Array(0);
+  nodeName: Uint32Array = new Uint32Array(0);
+  nodeId: Uint32Array = new Uint32Array(0);
+  nodeSelfSize: Uint32Array = new Uint32Array(0);
+  firstEdge: Uint32Array = new Uint32Array(1);
+  edgeType: Uint8Array = new Uint8Array(0);
+  edgeName: Uint32Array = new Uint32Array(0);
+  edgeTo: Uint32Array = new Uint32Array(0);
   badToNode = false;
   nodesDone = false;
   edgesDone = false;
@@ -127,6 +131,7 @@ class Parser {
     readonly file: string,
     readonly fileBytes: number,
     readonly available: number,
+    readonly pool: ScratchPool = noPool,
   ) {}
 
   fail(what: string): never {
@@ -341,14 +346,17 @@ class Parser {
     refuseIfTooBig(this.file, estimateMemory(this.fileBytes, { nodes, edges }), this.available);
     this.nodeCount = nodes;
     this.edgeCount = edges;
-    this.nodeType = new Uint8Array(nodes);
-    this.nodeName = new Uint32Array(nodes);
-    this.nodeId = new Uint32Array(nodes);
-    this.nodeSelfSize = new Uint32Array(nodes);
-    this.firstEdge = new Uint32Array(nodes + 1);
-    this.edgeType = new Uint8Array(edges);
-    this.edgeName = new Uint32Array(edges);
-    this.edgeTo = new Uint32Array(edges);
+    // every slot is written by the parse (counts are checked), except firstEdge[0]
+    const pool = this.pool;
+    this.nodeType = pool.u8(nodes, false);
+    this.nodeName = pool.u32(nodes, false);
+    this.nodeId = pool.u32(nodes, false);
+    this.nodeSelfSize = pool.u32(nodes, false);
+    this.firstEdge = pool.u32(nodes + 1, false);
+    this.firstEdge[0] = 0;
+    this.edgeType = pool.u8(edges, false);
+    this.edgeName = pool.u32(edges, false);
+    this.edgeTo = pool.u32(edges, false);
   }
 
   // The hot loops: one per sink, each parsing whole rows into a small row buffer and then
@@ -707,7 +715,7 @@ export async function parseSnapshot(file: string, opts: ParseOptions = {}): Prom
     throw new UserError(`${path.basename(file)} is empty (0 bytes); take the snapshot again`);
   const available = opts.availableBytes ?? availableMemory();
   refuseIfTooBig(file, estimateMemory(stat.size), available);
-  const parser = new Parser(file, stat.size, available);
+  const parser = new Parser(file, stat.size, available, opts.pool);
   const size = opts.chunkBytes ?? 2 * 2 ** 20;
   // two buffers: the next chunk is read (on libuv's pool) while this one is parsed
   const bufs = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];

@@ -10,6 +10,7 @@ import { diffSnapshots } from './diff';
 import type { HeapAnalysis, HeapDigest } from './model';
 import { analyzeSnapshot, classSummary, digestOf, reclaim } from './model';
 import { parseSnapshot } from './parse';
+import { ScratchPool } from './scratch';
 import { findSuspects } from './suspects';
 
 export interface PipelineOptions {
@@ -54,6 +55,9 @@ export async function runPipeline(
   const summaries: ClassSummaryRow[][] = [];
   const digests: HeapDigest[] = [];
   let last: HeapAnalysis | null = null;
+  // one pool for the run: what a snapshot's digest does not keep becomes the next one's
+  // columns and scratch, already-touched memory instead of fresh pages
+  const pool = new ScratchPool();
   for (let i = 0; i < files.length; i++) {
     const share = sizes[i] / total;
     const label = `snapshot ${i + 1}/${files.length}`;
@@ -61,16 +65,22 @@ export async function runPipeline(
     last = null;
     reclaim();
     let a = o.cache === false ? null : loadAnalysis(files[i], o.cacheDir);
+    // arrays loaded from a cache may share one buffer: only freshly computed ones are recycled
+    const fresh = !a;
     if (!a) {
       const snap = await parseSnapshot(files[i], {
         signal,
+        pool,
         availableBytes: o.availableBytes,
         onProgress: (read, size) =>
           onProgress({ phase: `${label}: parsing`, percent: 100 * (done + share * 0.55 * (read / size)) }),
       });
       signal?.throwIfAborted();
-      a = analyzeSnapshot(snap, (step, f) =>
-        onProgress({ phase: `${label}: ${step}`, percent: 100 * (done + share * (0.55 + 0.4 * f)) }),
+      a = analyzeSnapshot(
+        snap,
+        (step, f) =>
+          onProgress({ phase: `${label}: ${step}`, percent: 100 * (done + share * (0.55 + 0.4 * f)) }),
+        pool,
       );
       signal?.throwIfAborted();
       if (o.cache !== false) saveAnalysis(a, o.cacheDir);
@@ -85,6 +95,7 @@ export async function runPipeline(
       digests.push(digest);
     }
     keep?.(i, a);
+    if (fresh && !keep && i < files.length - 1) recycle(a, pool, i === 0);
     last = a;
     done += share;
   }
@@ -103,4 +114,12 @@ export async function runPipeline(
   }
   onProgress({ phase: 'done', percent: 100 });
   return { summaries, suspects, diff };
+}
+
+/** Hand an earlier snapshot's arrays to the pool, all but those its digest keeps. */
+function recycle(a: HeapAnalysis, pool: ScratchPool, digestKeepsColumns: boolean): void {
+  const s = a.snap;
+  pool.give(s.nodeType, s.nodeName, s.firstEdge, s.edgeType, s.edgeName, s.edgeTo);
+  pool.give(a.idom, a.retained, a.distance, a.parentEdge, a.domFirst, a.domKids);
+  if (!digestKeepsColumns) pool.give(s.nodeId, s.nodeSelfSize, a.classes.classOf);
 }
