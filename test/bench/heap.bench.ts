@@ -198,7 +198,11 @@ function main(): void {
     const goal = goals[mb];
     if (goal) {
       console.log(
-        `  goal ≤ ${fmtS(goal)} and ≤ 1.5× file: ${lh.ms <= goal ? 'met' : 'missed'} on time (${fmtS(lh.ms)}), ${lh.peakRss <= 1.5 * bytes ? 'met' : 'missed'} on memory (${fmtX(lh.peakRss / bytes)})`,
+        // the issue's memory goal (≤ 1.5× the file, memlab 3.8×) is the 1 GB one; at 50 MB
+        // the process's own ~80 MB alone is 1.6× the file
+        mb >= 1000
+          ? `  goal ≤ ${fmtS(goal)} and ≤ 1.5× file: ${lh.ms <= goal ? 'met' : 'missed'} on time (${fmtS(lh.ms)}), ${lh.peakRss <= 1.5 * bytes ? 'met' : 'missed'} on memory (${fmtX(lh.peakRss / bytes)})`
+          : `  goal ≤ ${fmtS(goal)}: ${lh.ms <= goal ? 'met' : 'missed'} (${fmtS(lh.ms)})`,
       );
     }
     if (argv.includes('--three') && mb === sizes[sizes.length - 1]) {
