@@ -91,11 +91,12 @@ export function attributeShallowSizes(s: HeapSnapshot, t: TypeCodes, pool: Scrat
       work[top++] = i;
     }
   }
+  const weak = t.eWeak;
   while (top > 0) {
     const id = work[--top];
     const owner = owners[id];
     for (let e = firstEdge[id], end = firstEdge[id + 1]; e < end; e++) {
-      if (edgeType[e] === t.eWeak) continue;
+      if (edgeType[e] === weak) continue;
       const target = edgeTo[e];
       const o = owners[target];
       if (top === work.length) {
@@ -142,11 +143,12 @@ function pageOwned(s: HeapSnapshot, t: TypeCodes, pool: ScratchPool): Uint8Array
     flags[n] = 1;
     stack[top++] = n;
   }
+  const weak = t.eWeak;
   while (top > 0) {
     const n = stack[--top];
     for (let e = firstEdge[n], end = firstEdge[n + 1]; e < end; e++) {
       const c = edgeTo[e];
-      if (flags[c] || edgeType[e] === t.eWeak) continue;
+      if (flags[c] || edgeType[e] === weak) continue;
       flags[c] = 1;
       stack[top++] = c;
     }
@@ -167,13 +169,14 @@ export function essentialEdges(
   const { nodeCount, firstEdge, edgeTo, edgeType, edgeName, nodeId, rootOrdinal } = s;
   const bits = pool.u8((s.edgeCount >>> 3) + 1);
   const page = pageOwned(s, t, pool);
+  const { eWeak, eInternal, eShortcut } = t;
   for (let n = 0; n < nodeCount; n++) {
     const isRoot = n === rootOrdinal;
     const nPage = page[n];
     for (let e = firstEdge[n], end = firstEdge[n + 1]; e < end; e++) {
       const ty = edgeType[e];
-      if (ty === t.eWeak) continue;
-      if (ty === t.eInternal) {
+      if (ty === eWeak) continue;
+      if (ty === eInternal) {
         // WeakMap values are held by key and table together; keep the key's edge only
         const m = wm.get(edgeName[e]);
         if (m && m.table === nodeId[n]) continue;
@@ -181,7 +184,7 @@ export function essentialEdges(
       const c = edgeTo[e];
       if (c === n) continue;
       if (!isRoot) {
-        if (ty === t.eShortcut) continue;
+        if (ty === eShortcut) continue;
         if (page[c] && !nPage) continue;
       }
       bits[e >>> 3] |= 1 << (e & 7);
