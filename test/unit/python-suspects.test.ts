@@ -233,6 +233,31 @@ describe('pythonSuspects', () => {
     expect(cmp.suspects[0].countPerRequest).toBeCloseTo(1, 5);
   });
 
+  it('keeps a leak whose first interval a cold worker inflated, as every worker still grows (CI data)', () => {
+    // measured on CI: worker 12 got none of the warm-up; dicts grew 194 + 635, then 159 + 241
+    const at = (n11: number, n12: number) => [
+      proc(10, grow(base, 'builtins:dict', n11 > 0 ? 1 : 0, 232)),
+      proc(11, grow(base, 'builtins:dict', n11, 232)),
+      proc(12, grow(base, 'builtins:dict', n12, 232)),
+    ];
+    const cmp = comparePythonCaptures(
+      [cap('baseline', 0, at(0, 0)), cap('middle', 400, at(194, 635)), cap('final', 800, at(353, 876))],
+      800,
+    );
+    const dict = cmp.suspects.find((x) => x.name === 'dict');
+    expect(dict?.countPerRequest).toBeCloseTo(1, 5);
+    // the same numbers in one process are a slowing fill, not a steady leak
+    const one = comparePythonCaptures(
+      [
+        cap('baseline', 0, [proc(11, base)]),
+        cap('middle', 400, [proc(11, grow(base, 'builtins:dict', 830, 232))]),
+        cap('final', 800, [proc(11, grow(base, 'builtins:dict', 1230, 232))]),
+      ],
+      800,
+    );
+    expect(one.suspects).toEqual([]);
+  });
+
   it('splits requests by time when the captures carry no request counts', () => {
     const c = (label: string, t: number, types: Types): PyCapture => ({
       label,

@@ -13,6 +13,11 @@
 //   steady rate per request; a cache that fills and plateaus grows in the first interval and
 //   slows down or stops in the second (also when one worker's copy filled before another's):
 //   not a suspect.
+//   One exception: a worker that got none of the warm-up builds its framework's caches on
+//   its first requests, all inside S1→S2, and can pull the summed ratio under 0.5 (measured:
+//   a dict leak read 830 then 400 per 400 requests). When two or more workers take part, each
+//   still grows in S2→S3 by a fair share, and one of them keeps its own rate, the type is
+//   still growing everywhere; a cache that filled has stopped in some worker.
 // - Rate: a suspect's count per request is the lower of the two intervals' rates. One-time
 //   growth (a worker's first request building Flask's caches, when the warm-up never reached
 //   that worker) only ever adds to one interval; a leak's steady rate is in both.
@@ -45,7 +50,7 @@ export interface PythonComparison {
   warnings: string[];
 }
 
-interface Delta {
+export interface Delta {
   count: number;
   bytes: number;
   perPid: Map<number, { count: number; bytes: number }>;
@@ -90,6 +95,28 @@ export function pythonTypeDisplayName(key: string, allKeys: Iterable<string>): s
     if (k !== key && k.slice(k.indexOf(':') + 1) === q) return `${mod}.${q}`;
   }
   return q;
+}
+
+/**
+ * The exception to the three-point rule (see the top): S2→S3 growth in every worker that took
+ * part (≥ a quarter of an even share), at least two of them, and one at ≥ continueRatio of its
+ * own S1→S2 rate (per-worker requests are unknown: assumed split alike in both intervals).
+ */
+export function steadyAcrossWorkers(
+  d1: Delta,
+  d2: Delta,
+  reqs: [number, number],
+  continueRatio: number,
+): boolean {
+  const pids = [...new Set([...d1.perPid.keys(), ...d2.perPid.keys()])];
+  const g1 = (pid: number) => d1.perPid.get(pid)?.count ?? 0;
+  const g2 = (pid: number) => d2.perPid.get(pid)?.count ?? 0;
+  const floor1 = (0.25 * d1.count) / pids.length;
+  const floor2 = (0.25 * d2.count) / pids.length;
+  const taking = pids.filter((p) => g1(p) >= floor1 || g2(p) >= floor2);
+  if (taking.length < 2 || floor2 <= 0) return false;
+  if (!taking.every((p) => g2(p) >= floor2)) return false;
+  return taking.some((p) => g1(p) > 0 && g2(p) / reqs[1] >= continueRatio * (g1(p) / reqs[0]));
 }
 
 function splitRequests(s1: PyCapture, s2: PyCapture, s3: PyCapture, total: number): [number, number] {
@@ -189,7 +216,12 @@ export function comparePythonCaptures(
     const dd = ds as Delta[];
     const grew = dd.every((d, i) => d.count >= Math.max(minCount, minPerRequest * reqs[i]));
     if (!grew) continue;
-    if (three && dd[1].count / reqs[1] < continueRatio * (dd[0].count / reqs[0])) continue;
+    if (
+      three &&
+      dd[1].count / reqs[1] < continueRatio * (dd[0].count / reqs[0]) &&
+      !steadyAcrossWorkers(dd[0], dd[1], [reqs[0], reqs[1]], continueRatio)
+    )
+      continue;
     const countDelta = dd.reduce((s, d) => s + d.count, 0);
     const selfSizeDelta = dd.reduce((s, d) => s + d.bytes, 0);
     if (selfSizeDelta <= 0) continue;

@@ -197,6 +197,10 @@ class _Agent:
         # sorted ids of every object at the first census (8 bytes per object): tells the
         # instances created since then from the old ones, as memlab does with node ids
         self.first_ids = None
+        # the same for the latest census: a chain is looked for among the instances that are
+        # new since then first, so that a worker's one-off set-up on its first requests (which
+        # falls before the middle capture) does not supply the chain of a steady leak
+        self.last_ids = None
         # modules loaded at the first census: a module imported later (lazily, or by the agent
         # itself) brings one-off new objects, never the root of a steady leak
         self.first_modules = None
@@ -388,7 +392,10 @@ class _Agent:
             self.first_modules = frozenset(sys.modules)
             # the containers were allocated just now; their keys and counts earlier, by the census
             kept = len(self.first_counts) + sum(1 for c in self.first_counts.values() if c > 256)
-            self.own_blocks += max(0, sys.getallocatedblocks() - before) + kept
+            self.own_blocks += max(0, sys.getallocatedblocks() - before) + kept + 1
+            self.last_ids = self.first_ids
+        elif inspect:
+            self.last_ids = array('Q', sorted(map(id, objs)))
         del objs, sizes
         return {
             'pid': os.getpid(),
@@ -540,36 +547,44 @@ class _Agent:
             if time.perf_counter() > deadline:
                 break
             cands = buckets[by_type[key]]
-            chain, sites = self._chain_for(cands, 3, reveal, max(0.05, deadline - time.perf_counter()), [objs, buckets])
+            chain, sites = self._chain_for(
+                cands, 3, reveal, max(0.05, deadline - time.perf_counter()), [objs, buckets], latest=True
+            )
             out.append({'type': key, 'countDelta': delta, 'path': chain, 'sites': sites})
         buckets.clear()
         return out
 
-    def _chain_for(self, cands, tries, reveal, budget, ignore):
-        """Allocation sites and one referrer chain for instances created since the first census."""
+    def _chain_for(self, cands, tries, reveal, budget, ignore, latest=False):
+        """Allocation sites and one referrer chain for instances created since the first census
+        (latest: since the latest census first, then since the first if that finds no chain)."""
         # look at an even sample (and the newest 200): a million instances need not all be checked
         stride = max(1, len(cands) // 4000)
         pool = cands[::stride] + cands[-200:] if stride > 1 else cands
-        fresh = pool
-        first = self.first_ids
-        if first is not None and len(first):
-            n = len(first)
-            fresh = []
-            for o in pool:
-                i = bisect.bisect_left(first, id(o))
-                if i == n or first[i] != id(o):
-                    fresh.append(o)
-            if not fresh:
-                fresh = pool
-        sites = _alloc_sites(fresh)
-        # an even spread of the new instances plus the newest (gc order is roughly age order);
-        # one multi-source search: any chain found leads to a new instance
-        step = max(1, len(fresh) // 40)
-        picks = fresh[::step][:40] + fresh[-tries:]
-        chain = _referrer_chain(
-            picks, reveal, time.perf_counter() + budget, ignore + [cands, pool, fresh, picks], self.first_modules
-        )
+        deadline = time.perf_counter() + budget
+        since = [ids for ids in ((self.last_ids if latest else None), self.first_ids) if ids is not None and len(ids)]
+        chain, sites = [], []
+        for ids in since or [None]:
+            fresh = (_not_in(pool, ids) if ids is not None else pool) or pool
+            sites = _alloc_sites(fresh)
+            # an even spread of the new instances plus the newest (gc order is roughly age order);
+            # one multi-source search: any chain found leads to a new instance
+            step = max(1, len(fresh) // 40)
+            picks = fresh[::step][:40] + fresh[-tries:]
+            chain = _referrer_chain(picks, reveal, deadline, ignore + [cands, pool, fresh, picks], self.first_modules)
+            if chain:
+                break
         return chain, sites
+
+
+def _not_in(objs, sorted_ids):
+    """The objects whose id is not in sorted_ids (an array of ids, ascending)."""
+    n = len(sorted_ids)
+    out = []
+    for o in objs:
+        i = bisect.bisect_left(sorted_ids, id(o))
+        if i == n or sorted_ids[i] != id(o):
+            out.append(o)
+    return out
 
 
 def _safe_sizeof(o):
