@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ApiEvent } from '../../shared/api';
+import { sampleLevel } from '../../shared/decimate';
 import type { Endpoint, Phase, RunOptions } from '../../shared/options';
 import {
   type Checkpoint,
@@ -81,7 +82,8 @@ export class Hunt extends EventEmitter {
   private python: PythonAgentSession | null = null;
   private sampler: TreeSampler | null = null;
   private readonly recorder = new LoadRecorder();
-  private readonly samples = new Decimator<Sample>(4000);
+  // peaks kept: result.json's curve must show the highest PSS even after thinning
+  private readonly samples = new Decimator<Sample>(4000, sampleLevel);
   private readonly checkpoints: Checkpoint[] = [];
   private readonly snapshots: SnapshotRef[] = [];
   private readonly pyCaptures: PyCapture[] = [];

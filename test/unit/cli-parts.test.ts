@@ -111,4 +111,16 @@ describe('bounded buffers', () => {
     expect(v[0]).toBe(0);
     expect(v[v.length - 1]).toBeGreaterThan(90_000);
   });
+  it('Decimator with a level keeps a one-sample peak that plain thinning drops', () => {
+    const spike = (i: number) => (i === 31_337 ? 1e9 : i % 7);
+    const plain = new Decimator<number>(100);
+    const peaks = new Decimator<number>(100, (x) => x);
+    for (let i = 0; i < 100_000; i++) {
+      plain.push(spike(i));
+      peaks.push(spike(i));
+    }
+    expect(plain.values()).not.toContain(1e9);
+    expect(peaks.values()).toContain(1e9);
+    expect(peaks.values().length).toBeLessThanOrEqual(100);
+  });
 });
