@@ -105,6 +105,8 @@ export const allocationSiteSchema = z.object({
   /** bytes of live samples allocated here */
   bytes: z.number(),
   count: z.number().optional(),
+  /** where V8 saw it, when a source map moved url/line/column to the original source */
+  generated: z.object({ url: z.string(), line: z.number(), column: z.number() }).optional(),
 });
 export type AllocationSite = z.infer<typeof allocationSiteSchema>;
 

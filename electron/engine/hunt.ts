@@ -25,6 +25,7 @@ import { type NodeInspector as AttachInspector, openNodeInspector } from './atta
 import { injectPythonTree } from './attach/python';
 import { UserError } from './errors';
 import { analyzeSnapshots } from './heap/analyze';
+import { mapAllocationSites } from './heap/sourcemap-files';
 import { AttachedTarget } from './hunt/attached';
 import { Decimator } from './hunt/decimate';
 import { ExternalLoad } from './hunt/external-load';
@@ -687,7 +688,8 @@ export class Hunt extends EventEmitter {
       allocationProfile: allocationProfile ?? undefined,
       onProgress: (p) => this.setPhase('analysis', p.percent / 100, `analysis: ${p.phase}`),
     });
-    return result.suspects;
+    // a TypeScript or bundled server is shown at its own source lines
+    return mapAllocationSites(result.suspects);
   }
 
   /** Stop the sampling heap profiler once and keep its profile on disk. */

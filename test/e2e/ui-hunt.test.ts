@@ -1,6 +1,7 @@
 // The whole loop in a real browser: New hunt form → live curves → verdict → diff →
 // retainer path to the leaking class → reopen from history; and a clean server says
 // "no leak". Hunts are ~3000 requests so each test stays well under a minute.
+import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, openApp, shot, startUi, type UiEnv } from './ui-helpers';
@@ -65,6 +66,12 @@ describe('UI: a hunt from the form to the retainer path', () => {
     const suspects = page.getByTestId('suspect');
     await expect.poll(() => suspects.first().textContent()).toContain('OrderAuditEntry');
     await expect.poll(() => suspects.first().textContent()).toContain('audit');
+    // where it was allocated, at the script's own line (1-based, as editors number them)
+    const handlerLine =
+      readFileSync(fixture('leaky-array.js'), 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes('serve(() => {')) + 1;
+    await expect.poll(() => suspects.first().textContent()).toContain(`leaky-array.js:${handlerLine}:`);
     await shot(page, '04-verdict-leak');
     expect(problems).toEqual([]);
   }, 90_000);

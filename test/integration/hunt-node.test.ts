@@ -1,9 +1,10 @@
 // Every Node fixture hunted through the real CLI: verdicts, suspect names, exit codes.
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type Result, resultSchema } from '../../shared/result';
-import { nodeHuntArgs, runCli, tmpDir } from '../helpers/cli';
+import { NODE_FIXTURES, nodeHuntArgs, ROOT, runCli, tmpDir } from '../helpers/cli';
 
 async function hunt(fixture: string, extra: string[] = [], env: Record<string, string> = {}) {
   const out = path.join(tmpDir(), 'run');
@@ -104,5 +105,61 @@ describe('a target that dies mid-run', () => {
     expect(r.target.exitCode).toBe(1);
     expect(r.target.stderrTail?.join('\n')).toContain('Error: crash-midrun: unrecoverable state');
     expect(r.target.stderrTail?.join('\n')).not.toContain('Waiting for the debugger');
+  });
+});
+
+describe('where the leaking objects were allocated (sampling heap profiler)', () => {
+  const lineOf = (file: string, text: string) =>
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .findIndex((l) => l.includes(text)) + 1;
+
+  it('names the function that runs `new OrderAuditEntry`, at its line in the script', async () => {
+    const r = (await hunt('leaky-array.js')).result as Result;
+    const site = r.suspects[0].allocatedAt?.[0];
+    expect(site, JSON.stringify(r.suspects[0])).toBeDefined();
+    expect(site?.url).toBe(path.join(NODE_FIXTURES, 'leaky-array.js'));
+    // V8 places a function at its start: the request handler passed to serve()
+    expect(site?.line).toBe(lineOf(path.join(NODE_FIXTURES, 'leaky-array.js'), 'serve(() => {'));
+    expect(site?.generated).toBeUndefined();
+  });
+
+  it('shows a TypeScript server compiled with tsc --sourceMap at its .ts line', async () => {
+    const dir = tmpDir('lh-ts-');
+    const source = path.join(dir, 'ticket-server.ts');
+    copyFileSync(path.join(NODE_FIXTURES, 'ts', 'ticket-server.ts'), source);
+    const tsc = spawnSync(
+      process.execPath,
+      [
+        path.join(ROOT, 'node_modules/typescript/bin/tsc'),
+        ...['--sourceMap', '--outDir', path.join(dir, 'out'), '--module', 'commonjs', '--target', 'es2022'],
+        ...['--esModuleInterop', '--types', 'node', '--typeRoots', path.join(ROOT, 'node_modules/@types')],
+        source,
+      ],
+      { encoding: 'utf8', cwd: dir },
+    );
+    expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
+    const out = path.join(dir, 'run');
+    const h = await runCli(
+      [
+        'run',
+        '--spawn',
+        `node ${path.join(dir, 'out', 'ticket-server.js')}`,
+        '--url',
+        'http://127.0.0.1:{port}/',
+      ].concat(['--requests', '3000', '--out', out]),
+    );
+    expect(h.code, h.stderr).toBe(0);
+    const r = resultSchema.parse(JSON.parse(readFileSync(path.join(out, 'result.json'), 'utf8')));
+    expect(r.suspects[0].name).toBe('SessionTicket');
+    const site = r.suspects[0].allocatedAt?.[0];
+    expect(site, JSON.stringify(r.suspects[0])).toMatchObject({
+      functionName: 'issue',
+      url: source,
+      line: lineOf(source, 'function issue('),
+      generated: { url: path.join(dir, 'out', 'ticket-server.js') },
+    });
+    expect(site?.generated?.line).toBe(lineOf(path.join(dir, 'out', 'ticket-server.js'), 'function issue('));
+    expect(h.stdout).toContain(`allocated at issue ${source}:${site?.line}`);
   });
 });

@@ -213,6 +213,21 @@ describe('buildReportHtml for other runs', () => {
     expect(html).not.toContain('undefined');
   });
 
+  it('shows a source-mapped site at its original line, with where the compiled code was', () => {
+    const r = sampleResult({ requests: 3000, leakBytesPerRequest: 412 });
+    r.suspects[0].allocatedAt = [
+      {
+        functionName: 'issue',
+        url: '/srv/app/src/tickets.ts',
+        line: 15,
+        column: 15,
+        bytes: 16_400,
+        generated: { url: '/srv/app/dist/tickets.js', line: 19, column: 15 },
+      },
+    ];
+    expect(buildReportHtml(r)).toContain('/srv/app/src/tickets.ts:15:15 (compiled: tickets.js:19:15)');
+  });
+
   it('tells a Python user how to get allocation sites when tracemalloc was off', () => {
     const r = sampleResult({ runtime: 'python' });
     for (const s of r.suspects) delete s.allocatedAt;

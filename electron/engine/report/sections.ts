@@ -1,6 +1,7 @@
 // The report's tables: load, suspects, processes, environment, allocation sites. Each returns
 // escaped HTML; every text that came out of the heap goes through the Redactor first.
 import type { AllocationSite, Result, Suspect } from '../../../shared/result';
+import { siteCompiled, siteWhere } from '../../../shared/sites';
 import { bytes, duration, esc, int, ms, num, signedBytes, when } from './format';
 import type { Redactor } from './redact';
 import { RUNTIME_NAMES } from './summary';
@@ -45,7 +46,7 @@ function pathHtml(path: string[], red: Redactor): string {
 }
 
 export function siteText(s: AllocationSite, red: Redactor): string {
-  const where = s.url ? `${s.url}:${s.line}${s.column ? `:${s.column}` : ''}` : '(unknown file)';
+  const where = siteWhere(s) + siteCompiled(s);
   // tracemalloc gives no function names: then the file and line say it all.
   const fn = s.functionName ? `${esc(red.text(s.functionName))} ` : '';
   return `${fn}<span class="mono">${esc(red.text(where))}</span>`;

@@ -3,6 +3,7 @@
 import { useMemo, useState } from 'react';
 import type uPlot from 'uplot';
 import type { Suspect } from '../../../shared/result';
+import { siteCompiled, siteWhere } from '../../../shared/sites';
 import { Chart } from '../components/Chart';
 import { Empty, Loading } from '../components/States';
 import {
@@ -65,7 +66,8 @@ function SuspectCard({ s, rank, id }: { s: Suspect; rank: number; id: string }) 
           <ul>
             {s.allocatedAt.slice(0, 3).map((a) => (
               <li key={`${a.url}:${a.line}:${a.column}`} className="mono">
-                {a.functionName || '(anonymous)'} {a.url}:{a.line + 1}:{a.column + 1} · {fmtBytes(a.bytes)}
+                {a.functionName || '(anonymous)'} {siteWhere(a)}
+                {siteCompiled(a)} · {fmtBytes(a.bytes)}
               </li>
             ))}
           </ul>
