@@ -1,5 +1,6 @@
 // The few lines a person reads at the end of a hunt.
 import type { Result } from '../../shared/result';
+import { siteCompiled, siteWhere } from '../../shared/sites';
 
 export function formatBytes(b: number): string {
   const a = Math.abs(b);
@@ -41,7 +42,7 @@ export function formatSummary(r: Result, dir: string): string {
       const site = s.allocatedAt?.[0];
       if (site)
         lines.push(
-          `    allocated at ${site.functionName || '(anonymous)'} ${site.url}:${site.line}:${site.column}`,
+          `    allocated at ${site.functionName || '(anonymous)'} ${siteWhere(site)}${siteCompiled(site)}`,
         );
     }
   } else if (r.snapshots.length) {

@@ -160,6 +160,8 @@ describe('where the leaking objects were allocated (sampling heap profiler)', ()
       generated: { url: path.join(dir, 'out', 'ticket-server.js') },
     });
     expect(site?.generated?.line).toBe(lineOf(path.join(dir, 'out', 'ticket-server.js'), 'function issue('));
-    expect(h.stdout).toContain(`allocated at issue ${source}:${site?.line}`);
+    expect(h.stdout).toContain(
+      `allocated at issue ${source}:${site?.line}:${site?.column} (compiled: ticket-server.js:${site?.generated?.line}:`,
+    );
   });
 });
