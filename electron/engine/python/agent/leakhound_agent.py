@@ -392,9 +392,11 @@ class _Agent:
             self.first_modules = frozenset(sys.modules)
             # the containers were allocated just now; their keys and counts earlier, by the census
             kept = len(self.first_counts) + sum(1 for c in self.first_counts.values() if c > 256)
-            self.own_blocks += max(0, sys.getallocatedblocks() - before) + kept + 1
+            self.own_blocks += max(0, sys.getallocatedblocks() - before) + kept
             self.last_ids = self.first_ids
         elif inspect:
+            if self.last_ids is self.first_ids:
+                self.own_blocks += 2  # from now on an array (object + buffer) of its own, replaced each time
             self.last_ids = array('Q', sorted(map(id, objs)))
         del objs, sizes
         return {
