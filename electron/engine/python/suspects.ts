@@ -50,7 +50,7 @@ export interface PythonComparison {
   warnings: string[];
 }
 
-export interface Delta {
+interface Delta {
   count: number;
   bytes: number;
   perPid: Map<number, { count: number; bytes: number }>;
@@ -102,7 +102,7 @@ export function pythonTypeDisplayName(key: string, allKeys: Iterable<string>): s
  * part (≥ a quarter of an even share), at least two of them, and one at ≥ continueRatio of its
  * own S1→S2 rate (per-worker requests are unknown: assumed split alike in both intervals).
  */
-export function steadyAcrossWorkers(
+function steadyAcrossWorkers(
   d1: Delta,
   d2: Delta,
   reqs: [number, number],
