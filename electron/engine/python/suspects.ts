@@ -102,12 +102,7 @@ export function pythonTypeDisplayName(key: string, allKeys: Iterable<string>): s
  * part (≥ a quarter of an even share), at least two of them, and one at ≥ continueRatio of its
  * own S1→S2 rate (per-worker requests are unknown: assumed split alike in both intervals).
  */
-function steadyAcrossWorkers(
-  d1: Delta,
-  d2: Delta,
-  reqs: [number, number],
-  continueRatio: number,
-): boolean {
+function steadyAcrossWorkers(d1: Delta, d2: Delta, reqs: [number, number], continueRatio: number): boolean {
   const pids = [...new Set([...d1.perPid.keys(), ...d2.perPid.keys()])];
   const g1 = (pid: number) => d1.perPid.get(pid)?.count ?? 0;
   const g2 = (pid: number) => d2.perPid.get(pid)?.count ?? 0;
