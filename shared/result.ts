@@ -148,6 +148,45 @@ export const processInfoSchema = z.object({
   lastPssBytes: z.number().nullable(),
 });
 
+/** One process touched by an attach step, checked right after it. */
+export const attachProcessSchema = z.object({
+  pid: z.number(),
+  role: z.enum(['master', 'worker', 'process']),
+  /** how long this process was stopped by the step (debugger attached → detached, or signal → inspector up) */
+  pauseMs: z.number().nullable(),
+  /** alive, same process (start time), not stopped/traced, no stop/trap signal pending */
+  verified: z.boolean(),
+  /** what the check found wrong, in one line (absent when verified) */
+  problem: z.string().optional(),
+});
+
+/** What an attach canary (a throwaway process from the target's executable) showed for one method. */
+export const canaryTrySchema = z.object({
+  method: z.string(),
+  ok: z.boolean(),
+  pauseMs: z.number().nullable(),
+  /** the result came from the per-executable cache (taken earlier, same executable, debugger and kernel) */
+  cached: z.boolean(),
+  error: z.string().optional(),
+});
+
+/** How leakhound got into a process it did not start, and that the process was fine afterwards. */
+export const attachInfoSchema = z.object({
+  /** sigusr1 (Node), gdb / lldb / remote_exec (Python injection), dormant (an agent already waiting), none (memory curves only) */
+  method: z.enum(['sigusr1', 'gdb', 'lldb', 'remote_exec', 'dormant', 'preexisting', 'none']),
+  canary: z.array(canaryTrySchema),
+  processes: z.array(attachProcessSchema),
+  /** every process verified and the target answered a request after the attach */
+  verified: z.boolean(),
+  /** the target answered one request after the attach (null: no URL to ask) */
+  serving: z.boolean().nullable(),
+  /** why heap detail is missing, and what to do, in one line (method none) */
+  fallback: z.string().optional(),
+  /** pid namespace differs from leakhound's (a container): pids here are the host's */
+  container: z.boolean().optional(),
+});
+export type AttachInfo = z.infer<typeof attachInfoSchema>;
+
 export const targetSchema = z.object({
   runtime: runtimeSchema,
   mode: z.enum(['spawn', 'attach']),
@@ -160,6 +199,10 @@ export const targetSchema = z.object({
   stderrTail: z.array(z.string()).optional(),
   processes: z.array(processInfoSchema).optional(),
   restarts: z.number().optional(),
+  /** attached targets: how leakhound got in, and the checks after */
+  attach: attachInfoSchema.optional(),
+  /** why the target ended, in one line, when known (an attached target is not our child: its exit status is unknown) */
+  exitNote: z.string().optional(),
 });
 export type Target = z.infer<typeof targetSchema>;
 
