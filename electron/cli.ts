@@ -40,6 +40,8 @@ async function dispatch(argv: string[]): Promise<number> {
       return (await import('./cli/analyze-command.js')).analyzeCommand(flags, positionals, process.stdout);
     case 'load':
       return (await import('./cli/tools-commands.js')).loadCommand(flags, process.stdout);
+    case 'agent':
+      return (await import('./cli/agent-command.js')).agentCommand(flags, process.stdout);
     case 'ps':
       return (await import('./cli/tools-commands.js')).psCommand(flags, process.stdout);
     case 'serve':

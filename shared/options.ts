@@ -17,6 +17,8 @@ export const runOptionsSchema = z
     spawn: z.string().min(1).optional(),
     /** pid of a running target */
     attach: z.number().int().positive().optional(),
+    /** an attached target's log file: its last lines go into the result when it dies (it is not our child) */
+    targetLog: z.string().min(1).optional(),
     /** URL to load; `{port}` allowed with spawn */
     url: z.string().min(1).optional(),
     /** extra endpoints (weights), beside or instead of url */

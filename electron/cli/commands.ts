@@ -10,6 +10,12 @@ const RUN_FLAGS: CommandSpec['flags'] = [
     help: 'command line that starts the server; {port} is replaced by a free port',
   },
   { name: 'attach', kind: 'int', value: 'PID', help: 'hunt a running process instead of starting one' },
+  {
+    name: 'log',
+    kind: 'string',
+    value: 'FILE',
+    help: "with --attach: the server's log file, whose last lines are kept if it dies",
+  },
   { name: 'url', kind: 'string', value: 'URL', help: 'URL to request, e.g. http://127.0.0.1:{port}/orders' },
   { name: 'requests', kind: 'int', value: 'N', help: 'requests to send after warm-up (default 6000)' },
   { name: 'duration', kind: 'duration', value: 'T', help: 'load for this long instead (60s, 5m, 1h)' },
@@ -122,6 +128,26 @@ export const COMMANDS: Record<string, CommandSpec> = {
     ],
     positionals: [0, 0],
   },
+  agent: {
+    name: 'agent',
+    usage: 'leakhound agent --print-env [--dir DIR]',
+    summary:
+      'Print the environment that loads the dormant Python agent at server start: later attaches then need no debugger.',
+    flags: [
+      {
+        name: 'print-env',
+        kind: 'bool',
+        help: 'print PYTHONPATH=… and LEAKHOUND_AGENT=dormant, one per line',
+      },
+      {
+        name: 'dir',
+        kind: 'string',
+        value: 'DIR',
+        help: 'where to put the agent files, readable by the server (default ~/.local/share/leakhound/python-agent)',
+      },
+    ],
+    positionals: [0, 0],
+  },
   ps: {
     name: 'ps',
     usage: 'leakhound ps [--json]',
@@ -156,7 +182,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     usage: 'leakhound sweep --spawn "CMD with {name}s" --grid NAME=V1,V2 [--grid …] --url URL [run options]',
     summary: 'Run the same hunt over a grid of server configurations and compare them (resumable).',
     flags: [
-      ...RUN_FLAGS.filter((f) => f.name !== 'attach' && f.name !== 'report' && f.name !== 'fail-on-leak'),
+      ...RUN_FLAGS.filter((f) => !['attach', 'log', 'report', 'fail-on-leak'].includes(f.name)),
       {
         name: 'grid',
         kind: 'list',

@@ -41,6 +41,7 @@ export function runOptionsFromFlags(f: ParsedFlags): RunOptions {
   const parsed = runOptionsSchema.safeParse({
     spawn: f.spawn,
     attach,
+    targetLog: f.log,
     url: f.url,
     requests: f.requests,
     durationMs: f.duration,

@@ -9,6 +9,7 @@ import type { ApiEvent } from '../../shared/api';
 import { sampleLevel } from '../../shared/decimate';
 import type { Endpoint, Phase, RunOptions } from '../../shared/options';
 import {
+  type AttachInfo,
   type Checkpoint,
   type LoadStats,
   type ProcessSample,
@@ -21,8 +22,8 @@ import {
   type Suspect,
   type Verdict,
 } from '../../shared/result';
+import { attachPython, type PythonAttach } from './attach/attach-python';
 import { type NodeInspector as AttachInspector, openNodeInspector } from './attach/node';
-import { injectPythonTree } from './attach/python';
 import { UserError } from './errors';
 import { analyzeSnapshots } from './heap/analyze';
 import { mapAllocationSites } from './heap/sourcemap-files';
@@ -38,14 +39,7 @@ import { type Scenario, scenarioEndpoints, scenarioStages, validateScenario } fr
 import { descendants, readSmapsRollup, startTimeMs } from './proc/procfs';
 import { detectRuntime } from './proc/runtime';
 import { TreeSampler } from './proc/sampler';
-import {
-  agentBootstrapCode,
-  type PyCapture,
-  PythonAgentSession,
-  preparePythonAgent,
-  pythonAgentEnv,
-  pythonSuspects,
-} from './python/session';
+import { type PyCapture, PythonAgentSession, pythonAgentEnv, pythonSuspects } from './python/session';
 import {
   defaultDataDir,
   ensureDir,
@@ -79,6 +73,12 @@ export class Hunt extends EventEmitter {
   private attachInspector: AttachInspector | null = null;
   private pythonSocketDir: string | null = null;
   private pythonAttached = false;
+  /** how the agent got into an attached Python target (dirs and agents to clean up after) */
+  private pythonAttach: PythonAttach | null = null;
+  /** result.json's target.attach: how leakhound got into a process it did not start */
+  private attachInfo: AttachInfo | undefined = undefined;
+  /** the runtime detected at the start (the target may be gone by the end) */
+  private runtime: 'node' | 'python' | 'other' | null = null;
   private inspector: NodeInspector | null = null;
   private python: PythonAgentSession | null = null;
   private sampler: TreeSampler | null = null;
@@ -243,8 +243,9 @@ export class Hunt extends EventEmitter {
     this.setPhase('starting', 0, o.spawn ? `starting ${o.spawn}` : `attaching to pid ${o.attach}`);
     let runtime: 'node' | 'python' | 'other';
     if (o.attach !== undefined) {
-      this.target = await AttachedTarget.open(o.attach, o.url ?? o.endpoints?.[0]?.url);
+      this.target = await AttachedTarget.open(o.attach, o.url ?? o.endpoints?.[0]?.url, o.targetLog);
       runtime = detectRuntime(o.attach) ?? 'other';
+      this.runtime = runtime;
     } else {
       runtime = guessRuntime(o.spawn as string, o.cwd ?? process.cwd());
       const env: Record<string, string> = { ...(process.env as Record<string, string>), ...o.env };
@@ -382,7 +383,7 @@ export class Hunt extends EventEmitter {
     if (runtime === 'python') {
       if (target instanceof AttachedTarget) await this.injectPythonAgent(target.pid);
       if (!this.pythonSocketDir) return;
-      this.python = new PythonAgentSession(this.pythonSocketDir);
+      this.python = new PythonAgentSession(this.pythonSocketDir, {}, this.pythonAttach?.resolvePid ?? null);
       // An attached worker runs the injected agent only on its next request (warm-up).
       if (this.pythonAttached) return;
       const pids = await this.python.livePids();
@@ -422,25 +423,48 @@ export class Hunt extends EventEmitter {
   }
 
   private async injectPythonAgent(pid: number): Promise<void> {
-    const { agentDir, socketDir } = preparePythonAgent(this.dir);
-    this.log(
-      'info',
-      `loading the agent into pid ${pid} and its workers with gdb: each Python process is paused while gdb attaches (typically 1–3 s; workers load it on their next request)`,
-    );
     try {
-      const pauses = await injectPythonTree(pid, agentBootstrapCode(agentDir, socketDir));
-      this.pythonSocketDir = socketDir;
-      this.pythonAttached = true;
-      this.log(
-        'info',
-        `loaded the agent into ${pauses.length} Python process(es); pauses ${pauses.map((p) => `${p.pid}: ${p.pauseMs} ms`).join(', ')}`,
-      );
+      const a = await attachPython(pid, {
+        runDir: this.dir,
+        url: this.target?.url ?? null,
+        log: (level, message) => this.log(level, message),
+      });
+      this.pythonAttach = a;
+      this.attachInfo = a.info;
+      this.pythonSocketDir = a.socketDir;
+      this.pythonAttached = a.socketDir !== null;
+      const checks = a.info.processes
+        .map(
+          (p) =>
+            `${p.role} ${p.pid}: ${p.verified ? 'ok' : p.problem}${p.pauseMs ? `, paused ${p.pauseMs} ms` : ''}`,
+        )
+        .join('; ');
+      const serving =
+        a.info.serving === null ? '' : a.info.serving ? '; still serving' : '; NOT answering a request';
+      if (checks || serving)
+        this.log(a.info.verified ? 'info' : 'warn', `checked after the attach: ${checks}${serving}`);
+      if (a.info.fallback) this.log('warn', a.info.fallback);
     } catch (e) {
-      // Not being allowed is the user's to fix (run as the owner or root); a missing gdb or
-      // an unknown build only costs the heap detail.
-      if (e instanceof UserError && /not permitted|permission denied/.test(e.message)) throw e;
-      this.log('warn', `${(e as Error).message} — falling back to memory curves only`);
+      // Not being allowed is the user's to fix (run as the owner or root); anything else only
+      // costs the heap detail.
+      if (e instanceof UserError && /not permitted to (inspect|attach)/.test(e.message)) throw e;
+      this.log('warn', `${(e as Error).message} — memory curves only`);
     }
+  }
+
+  /** Agents we loaded into an attached target stop serving; our folder in its /tmp goes. */
+  private async detachPython(): Promise<void> {
+    const a = this.pythonAttach;
+    if (!a) return;
+    const dir = a.cleanupSocketDir;
+    if (dir) {
+      const session = this.python ?? new PythonAgentSession(dir, {}, a.resolvePid);
+      await session.shutdownAgents().catch(() => []);
+      if (session !== this.python) await session.close().catch(() => {});
+    } else if (this.python) {
+      await this.python.shutdownAgents().catch(() => []); // a dormant agent drops its state, keeps listening
+    }
+    a.dirs?.remove();
   }
 
   private async startInspector(): Promise<void> {
@@ -684,6 +708,7 @@ export class Hunt extends EventEmitter {
     const allocationProfile = await this.saveAllocationProfile();
     const result = await analyzeSnapshots(files, {
       requestsBetween,
+      snapshotRequests: at.length === files.length ? at : undefined,
       revealStrings: this.options.revealStrings,
       allocationProfile: allocationProfile ?? undefined,
       onProgress: (p) => this.setPhase('analysis', p.percent / 100, `analysis: ${p.phase}`),
@@ -720,7 +745,7 @@ export class Hunt extends EventEmitter {
     await this.inspector
       ?.close(this.attachInspector ? () => (this.attachInspector as AttachInspector).close() : undefined)
       .catch((e: Error) => this.log('warn', `could not close the target's inspector: ${e.message}`));
-    if (this.python && this.pythonAttached) await this.python.shutdownAgents().catch(() => []);
+    await this.detachPython();
     await this.python?.close().catch(() => {});
     const exit = this.target ? await this.target.stop() : null;
     if (failure && !this.targetDied && !(failure instanceof UserError)) this.log('error', failure.message);
@@ -745,7 +770,7 @@ export class Hunt extends EventEmitter {
           });
     if (!verdict) {
       const why = this.targetDied
-        ? `The target died during the run (${exit?.signal ? `signal ${exit.signal}` : `exit code ${exit?.code}`}) after ${this.recorder.requests} requests, so the hunt could not finish. What was measured before it died:`
+        ? `The target died during the run (${this.target instanceof AttachedTarget ? 'not our child: exit status unknown' : exit?.signal ? `signal ${exit.signal}` : `exit code ${exit?.code}`}) after ${this.recorder.requests} requests, so the hunt could not finish. What was measured before it died:`
         : this.diskFull
           ? 'The disk filled up during the run, so the hunt was stopped early. What was measured before:'
           : this.targetHung
@@ -767,7 +792,11 @@ export class Hunt extends EventEmitter {
       host: hostInfo(),
       options: this.options as unknown as Record<string, unknown>,
       target: {
-        runtime: this.inspector ? 'node' : this.python ? 'python' : guessRuntimeSafe(this.options),
+        runtime: this.inspector
+          ? 'node'
+          : this.python
+            ? 'python'
+            : (this.runtime ?? guessRuntimeSafe(this.options)),
         mode: this.options.attach !== undefined ? 'attach' : 'spawn',
         pid: this.target?.pid ?? this.options.attach ?? null,
         command: this.target
@@ -785,6 +814,10 @@ export class Hunt extends EventEmitter {
           : undefined,
         processes: this.sampler?.processes() ?? [],
         restarts: this.sampler?.restarts() ?? 0,
+        ...(this.attachInfo ? { attach: this.attachInfo } : {}),
+        ...(this.targetDied && this.target instanceof AttachedTarget
+          ? { exitNote: this.target.exitNote() }
+          : {}),
       },
       load,
       samples: this.samples.values(),

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inspectPortOf } from '../../electron/engine/attach/node';
-import { gdbString, wrapSnippet } from '../../electron/engine/attach/python';
+import { wrapSnippet } from '../../electron/engine/attach/snippet';
 import { parseNetTcp } from '../../electron/engine/proc/ports';
 import {
   childrenOf,
@@ -213,11 +213,6 @@ describe('python injection helpers', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     expect(r).toBe('quote " and \\ backslash, é\n[]\n');
-  });
-
-  it('escapes gdb string literals (quotes, backslashes, newlines, UTF-8 as octal)', () => {
-    expect(gdbString('a"b\\c\nd')).toBe('"a\\"b\\\\c\\nd"');
-    expect(gdbString('é')).toBe('"\\303\\251"');
   });
 });
 

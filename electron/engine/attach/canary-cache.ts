@@ -24,14 +24,20 @@ export function cacheDir(): string {
 const file = () => path.join(cacheDir(), 'attach-canary.json');
 const disabled = () => process.env.LEAKHOUND_NO_CANARY_CACHE === '1';
 
-/** The key for `exe` (a real path, or /proc/PID/exe) tried with `method` of `toolVersion`. */
-export function canaryKey(exe: string, method: string, toolVersion: string): string {
+/**
+ * The key for `exe` tried with `method` of `toolVersion`. `file` is what to stat for the
+ * file's identity when `exe` is a path in another mount namespace (/proc/PID/exe).
+ */
+export function canaryKey(exe: string, method: string, toolVersion: string, file = exe): string {
   let id = exe;
   try {
-    const st = statSync(exe);
+    const st = statSync(file);
     id = `${exe}|${st.dev}:${st.ino}|${st.size}|${Math.round(st.mtimeMs)}`;
   } catch {}
-  return createHash('sha256').update(`${id}|${method}|${toolVersion}|${os.release()}`).digest('hex').slice(0, 24);
+  return createHash('sha256')
+    .update(`${id}|${method}|${toolVersion}|${os.release()}`)
+    .digest('hex')
+    .slice(0, 24);
 }
 
 function readAll(): Record<string, CanaryRecord> {

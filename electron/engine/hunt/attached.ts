@@ -1,15 +1,45 @@
 // A target leakhound did not start: we watch it, never signal or stop it, and leave it as
 // we found it (inspector closed, agents shut down).
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { UserError } from '../errors';
 import { treePorts } from '../proc/ports';
-import { exeError, exePath, isAlive, readCmdline } from '../proc/procfs';
+import { descendants, exeError, exePath, isAlive, readCmdline } from '../proc/procfs';
 import type { ExitInfo } from '../target/spawn';
+import { LineTail } from '../target/tail';
+
+/** The last lines of a log file, read from its end only (a production log can be huge). */
+export function tailFile(file: string, maxBytes = 64 * 1024): string[] {
+  let fd: number | null = null;
+  try {
+    fd = openSync(file, 'r');
+    const size = statSync(file).size;
+    const len = Math.min(size, maxBytes);
+    const buf = Buffer.alloc(len);
+    readSync(fd, buf, 0, len, size - len);
+    const tail = new LineTail(20);
+    tail.push(
+      buf
+        .toString('utf8')
+        .split('\n')
+        .slice(size > len ? 1 : 0)
+        .join('\n'),
+    );
+    return tail.get().filter((l) => l.trim() !== '');
+  } catch {
+    return [];
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+}
 
 export class AttachedTarget {
   exit: ExitInfo | null = null;
   onExitBlocked: (() => void) | null = null;
-  readonly stderrTail = null;
+  /** the last lines of the log the user named (--log), read when the target died */
+  readonly stderrTail: { get(): string[] } | null;
   private readonly poll: NodeJS.Timeout;
+  /** the processes below the target, as last seen alive: after a death, did they go too? */
+  private workers: number[] = [];
   private readonly waiters: Array<(e: ExitInfo) => void> = [];
 
   private constructor(
@@ -17,10 +47,16 @@ export class AttachedTarget {
     readonly url: string,
     readonly port: number,
     readonly argv: string[],
+    private readonly logFile: string | null,
   ) {
+    this.stderrTail = logFile ? { get: () => tailFile(logFile) } : null;
+    this.workers = descendants(pid);
     // We are not its parent, so no exit event: look every half second.
     this.poll = setInterval(() => {
-      if (isAlive(pid)) return;
+      if (isAlive(pid)) {
+        this.workers = descendants(pid);
+        return;
+      }
       this.exit = { code: null, signal: null };
       clearInterval(this.poll);
       for (const w of this.waiters.splice(0)) w(this.exit);
@@ -28,7 +64,7 @@ export class AttachedTarget {
     this.poll.unref();
   }
 
-  static async open(pid: number, url: string | undefined): Promise<AttachedTarget> {
+  static async open(pid: number, url: string | undefined, logFile?: string): Promise<AttachedTarget> {
     if (!isAlive(pid))
       throw new UserError(`no process with pid ${pid}: list candidates with \`leakhound ps\``);
     if (exePath(pid) === null && exeError(pid) === 'denied')
@@ -50,7 +86,29 @@ export class AttachedTarget {
     if (resolved.includes('{port}'))
       throw new UserError("{port} only applies to --spawn: give the attached server's real URL");
     const port = Number(new URL(resolved).port || 80);
-    return new AttachedTarget(pid, resolved, port, argv);
+    if (logFile) {
+      try {
+        statSync(logFile);
+      } catch {
+        throw new UserError(`--log ${logFile}: no such file: give the server's log file, or leave --log out`);
+      }
+    }
+    return new AttachedTarget(pid, resolved, port, argv, logFile ?? null);
+  }
+
+  /** What can be said of an end we did not see from the inside. */
+  exitNote(): string {
+    const left = this.workers.filter(isAlive);
+    const workers =
+      this.workers.length === 0
+        ? ''
+        : left.length === 0
+          ? `; its ${this.workers.length} worker(s) exited too`
+          : `; ${left.length} of its ${this.workers.length} worker(s) still run (pids ${left.join(', ')})`;
+    const log = this.logFile
+      ? `; the last lines of ${this.logFile} are kept`
+      : '; pass --log FILE to keep its last log lines';
+    return `pid ${this.pid} is gone: not leakhound's child, so its exit status is unknown${workers}${log}`;
   }
 
   get alive(): boolean {

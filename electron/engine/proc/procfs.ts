@@ -12,6 +12,7 @@ export interface ProcStatus {
   vmHwmBytes: number;
   threads: number;
   uid: number;
+  gid: number;
 }
 
 export interface SmapsRollup {
@@ -128,6 +129,7 @@ export function parseStatus(text: string, pid: number): ProcStatus {
     vmHwmBytes: kb('VmHWM'),
     threads: Number.parseInt(get('Threads') ?? '0', 10) || 0,
     uid: Number.parseInt(get('Uid') ?? '-1', 10),
+    gid: Number.parseInt(get('Gid') ?? '-1', 10),
   };
 }
 

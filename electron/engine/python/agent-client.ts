@@ -78,11 +78,14 @@ export function pythonAgentEnv(
  */
 export function agentBootstrapCode(agentDir: string, socketDir: string): string {
   return [
-    'import sys',
+    'import os, sys',
     `_p = ${JSON.stringify(agentDir)}`,
-    'if _p not in sys.path: sys.path.insert(0, _p)',
-    'import leakhound_agent',
-    `leakhound_agent.start(${JSON.stringify(socketDir)})`,
+    // a worker that runs this after the hunt ended (its first request came late) finds the
+    // folders gone and stays quiet
+    `if os.path.isdir(_p) and os.path.isdir(${JSON.stringify(socketDir)}):`,
+    '    if _p not in sys.path: sys.path.insert(0, _p)',
+    '    import leakhound_agent',
+    `    leakhound_agent.start(${JSON.stringify(socketDir)})`,
   ].join('\n');
 }
 

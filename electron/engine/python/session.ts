@@ -61,15 +61,24 @@ export class PythonAgentSession {
   /** last ping answer per pid */
   readonly info = new Map<number, PyProcessInfo>();
 
+  /** host pid → socket path, for sockets named after another pid (a container's) */
+  private readonly paths = new Map<number, string>();
+
+  /**
+   * `resolvePid` maps the pid in a socket's name to the host's pid of that process, or null
+   * when the process is not part of the target: a dormant agents' folder is shared by every
+   * Python process of a user, and a container's agents name themselves by its own pids.
+   */
   constructor(
     readonly socketDir: string,
     timeouts: Partial<PythonSessionTimeouts> = {},
+    private readonly resolvePid: ((socketPid: number) => number | null) | null = null,
   ) {
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...timeouts };
   }
 
   private path(pid: number): string {
-    return join(this.socketDir, socketName(pid));
+    return this.paths.get(pid) ?? join(this.socketDir, socketName(pid));
   }
 
   private async socketPids(): Promise<number[]> {
@@ -82,7 +91,11 @@ export class PythonAgentSession {
     const pids: number[] = [];
     for (const n of names) {
       const m = SOCKET_RE.exec(n);
-      if (m) pids.push(Number(m[1]));
+      if (!m) continue;
+      const pid = this.resolvePid ? this.resolvePid(Number(m[1])) : Number(m[1]);
+      if (pid === null) continue;
+      if (this.resolvePid) this.paths.set(pid, join(this.socketDir, n));
+      pids.push(pid);
     }
     return pids.sort((a, b) => a - b);
   }
@@ -105,7 +118,10 @@ export class PythonAgentSession {
     const answers = await Promise.all(
       pids.map(async (pid) => {
         try {
-          const info = await agentRequest<PyProcessInfo>(this.path(pid), 'ping', {}, this.timeouts.pingMs);
+          const info = {
+            ...(await agentRequest<PyProcessInfo>(this.path(pid), 'ping', {}, this.timeouts.pingMs)),
+            pid,
+          };
           this.info.set(pid, info);
           return info;
         } catch (e) {
@@ -180,7 +196,7 @@ export class PythonAgentSession {
               this.timeouts.censusMs,
             );
           }
-          processes.push(census);
+          processes.push({ ...census, pid });
         } catch (e) {
           if (!(await this.reap(pid, e))) errors.push({ pid, error: message(e) });
         }

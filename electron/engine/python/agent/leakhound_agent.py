@@ -52,13 +52,19 @@ _fork_waited = False
 _FORK_WAIT_S = 30.0
 
 
-def start(sock_dir):
-    """Start (once per process) the agent serving on <sock_dir>/py-<pid>.sock."""
+def start(sock_dir, dormant=False):
+    """Start (once per process) the agent serving on <sock_dir>/py-<pid>.sock.
+
+    A dormant agent (started from the environment that `leakhound agent --print-env` prints)
+    only waits on its socket until a hunt connects, and outlives each hunt: `shutdown` then
+    drops what the hunt built and keeps listening, so the next attach needs no debugger.
+    """
     global _agent, _hooks_installed
     if _agent is not None and _agent.pid == os.getpid():
         return _agent
     _check_dir(sock_dir)
     agent = _Agent(sock_dir)
+    agent.dormant = dormant
     agent.listen()
     _agent = agent
     if not _hooks_installed:
@@ -113,7 +119,7 @@ def _after_fork_child():
         except Exception:
             pass
     try:
-        start(old.dir)
+        start(old.dir, old.dormant)
     except Exception as exc:
         sys.stderr.write('leakhound: python agent not started in child %d: %s\n' % (os.getpid(), exc))
 
@@ -210,6 +216,7 @@ class _Agent:
         self.tm_started_by_us = False
         self.tm_deadline = None
         self.closed = False
+        self.dormant = False
 
     # ---- transport -------------------------------------------------------------------------
 
@@ -325,6 +332,12 @@ class _Agent:
         """Stop serving and remove the socket (an attached target keeps nothing of ours open)."""
         global _agent
         self.tracemalloc_stop()
+        if self.dormant:
+            # back to sleep: the next hunt starts from a fresh first census
+            self.first_counts = self.first_ids = self.last_ids = self.first_modules = None
+            self.own_blocks = 0
+            gc.collect()
+            return {'pid': os.getpid(), 'stopped': False, 'dormant': True}
         # answer first, close right after: the serving thread closes the socket on its way out
         threading.Timer(0.05, self.close).start()
         if _agent is self:

@@ -26,10 +26,34 @@ def _leakhound_chain():
 
 _leakhound_chain()
 
-if os.environ.get('LEAKHOUND_AGENT_DIR'):
+
+
+def _leakhound_dormant_dir():
+    # One folder per user, known to leakhound, so that an attach finds the agent without a
+    # debugger (also from the host, through /proc/PID/root, when this runs in a container).
+    # Made here, 0700; anything else already at that path (another owner, a symlink) is refused.
+    import stat
+
+    d = '/tmp/leakhound-agent-%d' % os.getuid()
+    try:
+        os.mkdir(d, 0o700)
+    except FileExistsError:
+        pass
+    st = os.lstat(d)
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid():
+        raise RuntimeError('%s is not a directory of this user: remove it' % d)
+    if st.st_mode & 0o077:
+        os.chmod(d, 0o700)
+    return d
+
+
+if os.environ.get('LEAKHOUND_AGENT_DIR') or os.environ.get('LEAKHOUND_AGENT') == 'dormant':
     try:
         import leakhound_agent
 
-        leakhound_agent.start(os.environ['LEAKHOUND_AGENT_DIR'])
+        if os.environ.get('LEAKHOUND_AGENT_DIR'):
+            leakhound_agent.start(os.environ['LEAKHOUND_AGENT_DIR'])
+        else:
+            leakhound_agent.start(_leakhound_dormant_dir(), dormant=True)
     except Exception as exc:
         sys.stderr.write('leakhound: python agent not started: %s\n' % (exc,))
