@@ -35,6 +35,8 @@ export function runCli(
       env: {
         ...process.env,
         LEAKHOUND_DATA_DIR: opts.env?.LEAKHOUND_DATA_DIR ?? tmpDir('lh-data-'),
+        // attach canaries run afresh unless a test shares a cache on purpose
+        LEAKHOUND_CACHE_DIR: opts.env?.LEAKHOUND_CACHE_DIR ?? tmpDir('lh-cache-'),
         ...opts.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

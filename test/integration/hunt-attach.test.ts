@@ -1,10 +1,11 @@
 // `leakhound run --attach PID`: servers leakhound did not start are hunted to the right
 // verdict and left as found — alive, serving, with no extra listening socket.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, readFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listeningPortsSync, pickFreePort } from '../../electron/engine/proc/ports';
+import { descendants } from '../../electron/engine/proc/procfs';
 import { type Result, resultSchema } from '../../shared/result';
 import { NODE_FIXTURES, PY_FIXTURES, runCli, tmpDir } from '../helpers/cli';
 import { get, waitForPort } from './proc-helpers';
@@ -79,9 +80,15 @@ describe('attach by pid', () => {
     expect(res.suspects[0].countPerRequest).toBeGreaterThan(0.85);
     expect((await get(s.port, '/')).status).toBe(200);
     expect(listeningPortsSync(s.pid)).toEqual([s.port]);
-    const sockets = path.join(out, 'python-agent', 'sockets');
-    // No agent socket is left listening in the target.
-    expect(readFileSync('/proc/net/unix', 'utf8')).not.toContain(sockets);
+    expect(['gdb', 'lldb']).toContain(res.target.attach?.method);
+    expect(res.target.attach?.verified).toBe(true);
+    expect(res.target.attach?.canary.some((c) => c.ok)).toBe(true);
+    expect(res.target.attach?.processes.map((p) => p.role).sort()).toEqual(['master', 'worker', 'worker']);
+    // No agent socket is left listening in the target, and our folder in its /tmp is gone.
+    const pids = [s.pid, ...descendants(s.pid)];
+    const unix = readFileSync('/proc/net/unix', 'utf8');
+    for (const p of pids) expect(unix).not.toMatch(new RegExp(`leakhound-att-[^\\s]*/py-${p}\\.sock`));
+    expect(readdirSync('/tmp').filter((d) => d.startsWith('leakhound-att-') && unix.includes(d))).toEqual([]);
   });
 });
 

@@ -338,8 +338,9 @@ class _Agent:
             self.own_blocks = 0
             gc.collect()
             return {'pid': os.getpid(), 'stopped': False, 'dormant': True}
-        # answer first, close right after: the serving thread closes the socket on its way out
-        threading.Timer(0.05, self.close).start()
+        # The listener goes now, before the answer (the connection being answered is its own
+        # socket): once leakhound has the answer, nothing of ours listens in the target.
+        self.close()
         if _agent is self:
             _agent = None  # forks from now on start no agent
         return {'pid': os.getpid(), 'stopped': True}
