@@ -122,6 +122,26 @@ export const suspectSchema = z.object({
   perProcess: z
     .array(z.object({ pid: z.number(), countDelta: z.number(), sizeDelta: z.number() }))
     .optional(),
+  /** what owns the growth: a class, a closure (by its source), a collection (by its holder), or a bare type */
+  kind: z.enum(['class', 'closure', 'collection', 'type']).optional(),
+  /** the holder, its own name first: 'demo-orders.js › auditLog (Array, +6000 entries)' */
+  heldBy: z.string().optional(),
+  /** a closure's captured variables: 'w: RequestWatcher' */
+  captures: z.array(z.string()).optional(),
+  /** classes and types it keeps alive that grew with it (reported here, not as suspects of their own) */
+  holds: z.array(z.object({ name: z.string(), countDelta: z.number() })).optional(),
+  /** up to 3 distinct ranked retainer paths, most objects first; the first is retainerPath */
+  retainerPaths: z.array(z.object({ path: z.array(z.string()), count: z.number() })).optional(),
+  /** this suspect's own growth test: new objects still alive, per interval between heap captures */
+  growth: z
+    .object({
+      intervals: z.array(z.object({ requests: z.number(), count: z.number(), perRequest: z.number() })),
+      /** lowest and highest per-request rate over the intervals */
+      range: z.tuple([z.number(), z.number()]),
+    })
+    .optional(),
+  /** why no allocation site is given (the sampling profile cannot tell), when none is */
+  siteNote: z.string().optional(),
 });
 export type Suspect = z.infer<typeof suspectSchema>;
 

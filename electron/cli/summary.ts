@@ -1,6 +1,12 @@
 // The few lines a person reads at the end of a hunt.
 import type { Result } from '../../shared/result';
-import { siteCompiled, siteWhere } from '../../shared/sites';
+import {
+  pathText,
+  suspectDetailLines,
+  suspectGrowthText,
+  suspectPaths,
+  suspectSiteText,
+} from '../../shared/suspect-text';
 
 export function formatBytes(b: number): string {
   const a = Math.abs(b);
@@ -38,12 +44,15 @@ export function formatSummary(r: Result, dir: string): string {
       lines.push(
         `  ${s.name}: +${s.countDelta} (${s.countPerRequest.toFixed(2)}/request), retained +${formatBytes(s.retainedSizeDelta)}`,
       );
-      if (s.retainerPath.length) lines.push(`    ${s.retainerPath.join(' → ')}`);
-      const site = s.allocatedAt?.[0];
-      if (site)
-        lines.push(
-          `    allocated at ${site.functionName || '(anonymous)'} ${siteWhere(site)}${siteCompiled(site)}`,
-        );
+      const growth = suspectGrowthText(s);
+      if (growth) lines.push(`    grew ${growth}`);
+      for (const d of suspectDetailLines(s)) lines.push(`    ${d}`);
+      suspectPaths(s).forEach((p, i) => {
+        const n = p.count !== null && (s.retainerPaths?.length ?? 0) > 1 ? ` (${p.count} sampled)` : '';
+        lines.push(`    ${i ? 'or ' : ''}${pathText(p.path)}${n}`);
+      });
+      const site = suspectSiteText(s);
+      if (site) lines.push(`    ${site}`);
     }
   } else if (r.snapshots.length) {
     lines.push('suspects: none');

@@ -102,9 +102,13 @@ describe('three-snapshot suspects', () => {
     expect(site).toBeDefined();
     expect(site!.url).toMatch(/write-snapshots\.js$/);
     expect(site!.functionName).toBe('step');
-    // V8 call frames carry the function's own position: `step`, which calls new OrderAuditEntry
+    // V8 call frames carry the function's own position (`step`); the `new OrderAuditEntry`
+    // inside it is found in its source, and the site points there
     const src = fs.readFileSync(site!.url, 'utf8').split('\n');
-    expect(src[site!.line - 1]).toContain('function step(');
+    expect(src[site!.line - 1]).toContain('new OrderAuditEntry');
+    expect(src[site!.line - 1].slice(site!.column - 1)).toMatch(/^new OrderAuditEntry\(/);
+    expect(r.suspects[0].kind).toBe('class');
+    expect(r.suspects[0].growth?.intervals[0].count).toBeGreaterThan(0);
   }, 60_000);
 });
 

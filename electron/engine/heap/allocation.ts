@@ -4,11 +4,13 @@
 // match to a suspect is a heuristic, in order:
 //   1. stacks with a frame naming the class (its constructor `OrderAuditEntry`, or a
 //      function whose name contains the class name); the site shown is that frame's
-//      caller, where the `new` is written;
-//   2. otherwise the stacks allocating the most live bytes overall, only when there is a
-//      single suspect (then the heap's growth and the top stacks are the same story).
+//      caller, at the `new OrderAuditEntry` written in it (found in its source text);
+//   2. otherwise no site, and a note saying the profile cannot tell (a neighbour's stack
+//      would point the developer at the wrong code).
+// Closures get their site from the snapshot itself (where the function literal is).
 // Sites are the innermost user frame (skipping `(root)`, `(program)`, node: internals).
 import fs from 'node:fs';
+import path from 'node:path';
 import type { AllocationSite, Suspect } from '../../../shared/result';
 
 interface CallFrame {
@@ -120,18 +122,83 @@ function merge(sites: AllocationSite[]): AllocationSite[] {
   return [...m.values()].sort((a, b) => b.bytes - a.bytes);
 }
 
+/**
+ * The line of `new Cls` inside the function that starts at (line, column) of url: V8's
+ * sampling profile records each frame's function, not the line of the call, so the call is
+ * looked for in the function's own text (bounded; the function's start when not found).
+ */
+export function newCallSite(
+  url: string,
+  line: number,
+  cls: string,
+  readFile = readSource,
+): { line: number; column: number } | null {
+  if (!/^[\w$]+$/.test(cls)) return null;
+  const text = readFile(url);
+  if (text === null) return null;
+  const lines = text.split('\n');
+  const re = new RegExp(`\\bnew\\s+${cls.replace(/\$/g, '\\$')}\\b`);
+  let depth = 0;
+  let opened = false;
+  for (let i = Math.max(0, line - 1); i < Math.min(lines.length, line - 1 + 400); i++) {
+    const m = re.exec(lines[i]);
+    if (m) return { line: i + 1, column: m.index + 1 };
+    // stop at the end of the function: braces balance again after the first one opened
+    for (const ch of lines[i]) {
+      if (ch === '{') {
+        depth++;
+        opened = true;
+      } else if (ch === '}') depth--;
+    }
+    if (opened && depth <= 0) return null;
+  }
+  return null;
+}
+
+const sources = new Map<string, string | null>();
+function readSource(url: string): string | null {
+  if (sources.has(url)) return sources.get(url) ?? null;
+  let text: string | null = null;
+  try {
+    const file = url.startsWith('file://') ? new URL(url).pathname : url;
+    if (path.isAbsolute(file) && fs.statSync(file).size < 8 * 2 ** 20) text = fs.readFileSync(file, 'utf8');
+  } catch {
+    text = null;
+  }
+  if (sources.size > 64) sources.clear();
+  sources.set(url, text);
+  return text;
+}
+
+const UNKNOWN_SITE = (cls: string) =>
+  `the sampling profile has no live allocation under a function named ${cls}: it cannot tell where these were allocated`;
+
+/**
+ * Allocation sites of class suspects, from the stacks that pass through the class's
+ * constructor; closures carry theirs from the snapshot, builtins cannot be told apart.
+ * When no stack names the class, the suspect says so instead of borrowing a neighbour's.
+ */
 export function attachAllocationSites(suspects: Suspect[], profile: unknown, perSuspect = 3): Suspect[] {
   const stacks = topAllocationStacks(profile, 500);
   if (!stacks.length) return suspects;
   return suspects.map((s) => {
+    if (s.allocatedAt?.length || (s.kind && s.kind !== 'class')) return s;
     const cls = s.name.replace(/^[({]|[)}]$/g, '');
     const named = stacks.filter(
       (st) => cls.length > 2 && st.frames.some((f) => f.functionName.includes(cls)),
     );
-    let sites = merge(named.map((st) => siteOf(st, cls)).filter((x): x is AllocationSite => x !== null));
-    if (!sites.length && suspects.length === 1) {
-      sites = merge(stacks.map((st) => siteOf(st)).filter((x): x is AllocationSite => x !== null));
-    }
-    return sites.length ? { ...s, allocatedAt: sites.slice(0, perSuspect) } : s;
+    const sites = merge(
+      named
+        .map((st) => siteOf(st, cls))
+        .filter((x): x is AllocationSite => x !== null)
+        .map((x) => {
+          // the caller's frame is its function's start: find the `new Cls` in it
+          if (x.functionName === cls) return x;
+          const at = newCallSite(x.url, x.line, cls);
+          return at ? { ...x, ...at } : x;
+        }),
+    );
+    if (!sites.length) return { ...s, siteNote: UNKNOWN_SITE(cls) };
+    return { ...s, allocatedAt: sites.slice(0, perSuspect) };
   });
 }

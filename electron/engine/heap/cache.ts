@@ -10,12 +10,14 @@ import { dominatedChildren, retainedSizes, treePreorder } from './dominators';
 import { WeakMapEdgeNames } from './graph';
 import type { HeapAnalysis } from './model';
 import { sortedIdsOf } from './model';
+import { rankParents } from './ranked-paths';
 import { computeDistances } from './retained';
 import type { HeapSnapshot } from './snapshot';
 import { typeCodes } from './snapshot';
 import { StringTable } from './strings';
 
-const MAGIC = 'LHIDX1';
+// 2: closures' source locations are kept
+const MAGIC = 'LHIDX2';
 type Arr = Uint8Array | Uint32Array | Float64Array;
 
 interface Header {
@@ -58,6 +60,7 @@ export function saveAnalysis(a: HeapAnalysis, cacheDir?: string): string | null 
       ['strEnds', raw.ends],
       ['strEscaped', raw.escaped],
       ['idom', a.idom],
+      ...(s.locations ? ([['locations', s.locations]] as Array<[string, Arr]>) : []),
     ];
     let offset = 0;
     const meta: Header['arrays'] = arrays.map(([name, arr]) => {
@@ -173,6 +176,7 @@ export function loadAnalysis(file: string, cacheDir?: string): HeapAnalysis | nu
         get('strEscaped'),
         h.stringCount,
       ),
+      ...(arrays.has('locations') ? { locations: get<Uint32Array>('locations') } : {}),
     };
     return finishFromDominators(snap, get('idom'));
   } catch {
@@ -189,6 +193,7 @@ function finishFromDominators(snap: HeapSnapshot, idom: Uint32Array): HeapAnalys
   const { first: domFirst, kids: domKids } = dominatedChildren(idom, snap.rootOrdinal);
   const retained = retainedSizes(idom, treePreorder(domFirst, domKids, snap.rootOrdinal), snap.nodeSelfSize);
   const { distance, parentEdge } = computeDistances(snap, t, wm);
+  rankParents(snap, t, wm, parentEdge);
   const classes = computeClasses(snap, t);
   const totals = classTotals(
     classes,

@@ -7,6 +7,7 @@ import { classTotals, computeClasses, summaryRows } from './aggregate';
 import { computeDominators, dominatedChildren, retainedSizes } from './dominators';
 import type { WeakMapEdgeNames } from './graph';
 import { buildRetainers, prepareGraph } from './graph';
+import { rankParents } from './ranked-paths';
 import { computeDistances } from './retained';
 import { noPool, ScratchPool } from './scratch';
 import type { HeapSnapshot, TypeCodes } from './snapshot';
@@ -65,6 +66,8 @@ export function analyzeSnapshot(
   const { first: domFirst, kids: domKids } = dominatedChildren(idom, snap.rootOrdinal, pool);
   onStep('computing distances', 0.7);
   const { distance, parentEdge } = computeDistances(snap, t, wm, pool);
+  onStep('ranking retainer paths', 0.75);
+  rankParents(snap, t, wm, parentEdge, pool);
   onStep('grouping classes', 0.8);
   const classes = computeClasses(snap, t, pool);
   const totals = classTotals(

@@ -25,6 +25,7 @@ interface Meta {
   node_types: unknown[];
   edge_fields: string[];
   edge_types: unknown[];
+  location_fields?: string[];
 }
 
 const REQUIRED_NODE_FIELDS = ['type', 'name', 'id', 'self_size', 'edge_count'];
@@ -71,6 +72,7 @@ const S_END = 8; // after the closing brace
 const SINK_NODES = 1;
 const SINK_EDGES = 2;
 const SINK_DISCARD = 3;
+const SINK_LOCATIONS = 4;
 
 class Parser {
   state: number = S_TOP;
@@ -240,6 +242,12 @@ class Parser {
       this.pendingStrSkip = true;
       return;
     }
+    if (key === 'locations' && c === 0x5b && this.locationWidth() === 4) {
+      // source positions of closures (where each function was created): small, kept
+      this.sink = SINK_LOCATIONS;
+      this.beginInts();
+      return;
+    }
     if (key === 'locations' || key === 'samples' || key === 'trace_function_infos') {
       // kept out: flat int arrays we do not need yet; scanned (not JSON-parsed) to stay cheap
       if (c === 0x5b) {
@@ -377,7 +385,53 @@ class Parser {
       ? this.scanNodeRows(buf, i, len)
       : this.sink === SINK_EDGES
         ? this.scanEdgeRows(buf, i, len)
-        : this.scanDiscard(buf, i, len);
+        : this.sink === SINK_LOCATIONS
+          ? this.scanLocations(buf, i, len)
+          : this.scanDiscard(buf, i, len);
+  }
+
+  /** 4 when the snapshot's locations are (object_index, script_id, line, column), else 0. */
+  locationWidth(): number {
+    const f = this.meta?.location_fields;
+    return f && f.length === 4 && f[0] === 'object_index' && f[2] === 'line' && f[3] === 'column' ? 4 : 0;
+  }
+
+  locs = new Uint32Array(0);
+  locCount = 0;
+
+  /** Closure locations (a few per cent of the nodes): a plain loop, rows kept as they come. */
+  scanLocations(buf: Buffer, i: number, len: number): number {
+    let acc = this.acc;
+    let inNum = this.inNum;
+    for (; i < len; i++) {
+      const c = buf[i];
+      if ((c - 48) >>> 0 <= 9) {
+        acc = acc * 10 + (c - 48);
+        inNum = true;
+        continue;
+      }
+      if (inNum) {
+        if (this.locCount === this.locs.length) {
+          const bigger = new Uint32Array(Math.max(1024, this.locs.length * 2));
+          bigger.set(this.locs);
+          this.locs = bigger;
+        }
+        // object_index is an index into the nodes array: store the ordinal
+        this.locs[this.locCount] = this.locCount % 4 === 0 ? Math.floor(acc / this.nf) : acc;
+        this.locCount++;
+        acc = 0;
+        inNum = false;
+      }
+      if (c === 0x5d) {
+        this.acc = 0;
+        this.inNum = false;
+        this.state = S_TOP;
+        return i + 1;
+      }
+    }
+    this.acc = acc;
+    this.inNum = inNum;
+    return i;
   }
 
   rowWidth(): number {
@@ -698,6 +752,7 @@ class Parser {
       edgeName: this.edgeName,
       edgeTo: this.edgeTo,
       strings,
+      ...(this.locCount >= 4 ? { locations: this.locs.slice(0, this.locCount - (this.locCount % 4)) } : {}),
     };
   }
 }

@@ -15,6 +15,8 @@ import { findSuspects } from './suspects';
 
 export interface PipelineOptions {
   requestsBetween?: number;
+  /** requests served when each snapshot was taken: each suspect's per-interval growth */
+  snapshotRequests?: number[];
   revealStrings?: boolean;
   /** JSON of HeapProfiler.getSamplingProfile, or a path to a file holding it */
   allocationProfile?: unknown;
@@ -107,6 +109,7 @@ export async function runPipeline(
     const mid = files.length >= 3 ? digests[digests.length - 2] : null;
     suspects = findSuspects(first, mid, last, {
       requestsBetween: o.requestsBetween,
+      snapshotRequests: o.snapshotRequests?.length === files.length ? o.snapshotRequests : undefined,
       revealStrings: o.revealStrings,
     });
     diff = diffSnapshots(first, digests[digests.length - 1], o.requestsBetween);

@@ -21,6 +21,8 @@ export interface HeapSnapshot {
   /** target node ordinal (not the file's index into the nodes array) */
   edgeTo: Uint32Array;
   strings: StringTable;
+  /** closures' source positions, rows of (node ordinal, script id, line, column), 0-based; when the snapshot has them */
+  locations?: Uint32Array;
 }
 
 /** Type codes looked up once from the meta, -1 when a snapshot format lacks the type. */
