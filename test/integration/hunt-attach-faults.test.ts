@@ -140,4 +140,25 @@ echo "Couldn't write extended state status: Bad address." >&2; exit 1
       "leakhound: --log /nonexistent/app.log: no such file: give the server's log file, or leave --log out",
     );
   });
+
+  it('`leakhound agent --print-env` copies the agent and prints the environment, warning when others cannot read it', async () => {
+    const base = tmpDir(); // 0700: a server of another user could not read below it
+    const dir = path.join(base, 'agent');
+    const r = await runCli(['agent', '--print-env', '--dir', dir], { env: { PYTHONPATH: '/opt/app' } });
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n').filter(Boolean)).toEqual([
+      `PYTHONPATH=${dir}:/opt/app`,
+      'LEAKHOUND_AGENT=dormant',
+    ]);
+    expect(readFileSync(path.join(dir, 'sitecustomize.py'), 'utf8')).toContain('LEAKHOUND_AGENT');
+    expect(r.stderr.trim()).toBe(
+      `leakhound: note: ${base} is not open to other users: a server running as another user cannot load the agent from ${dir}; pass --dir /opt/leakhound-agent (or another readable folder)`,
+    );
+    chmodSync(base, 0o755);
+    const open = await runCli(['agent', '--print-env', '--dir', dir]);
+    expect(open.stderr).toBe('');
+    const bad = await runCli(['agent']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toBe('leakhound: say what to do: leakhound agent --print-env [--dir DIR]');
+  });
 });
