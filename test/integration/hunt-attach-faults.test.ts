@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pickFreePort } from '../../electron/engine/proc/ports';
 import { childrenOf } from '../../electron/engine/proc/procfs';
+import { buildReportHtml } from '../../electron/engine/report/html';
 import { type Result, resultSchema } from '../../shared/result';
 import { PY_FIXTURES, runCli, tmpDir } from '../helpers/cli';
 import { get, sleep, until, waitForPort } from './proc-helpers';
@@ -95,6 +96,14 @@ echo "Couldn't write extended state status: Bad address." >&2; exit 1
     expect(g.child.exitCode).toBeNull();
     expect(childrenOf(g.pid).sort()).toEqual(g.workers);
     expect((await get(g.port, '/')).body).toContain('hello');
+    // the report says how it went, in words
+    const html = buildReportHtml(res);
+    expect(html).toContain(
+      'Attached to a running process: nothing was injected: memory curves only. It answered a request afterwards.',
+    );
+    expect(html).toMatch(
+      /gdb refused: Couldn&#39;t write extended state|gdb refused: Couldn't write extended state/,
+    );
   });
 
   it('the attached master dies mid-hunt: status, runtime, an exit note and its log lines', async () => {

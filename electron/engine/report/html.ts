@@ -2,6 +2,7 @@
 // remote), built from a Result alone so the desktop app, the CLI and tests all print the
 // same thing. Pure: same Result and options, same bytes.
 import type { Result } from '../../../shared/result';
+import { attachHtml } from './attach-section';
 import { growthChartSvg } from './chart';
 import { bytesPer, duration, esc, int, num, when } from './format';
 import { Redactor } from './redact';
@@ -86,6 +87,7 @@ export function buildReportHtml(result: Result, opts: ReportHtmlOptions = {}): s
   const load = loadHtml(r);
   const suspects = suspectsHtml(r, red);
   const processes = processesHtml(r, red);
+  const attach = attachHtml(r, red);
   const environment = environmentHtml(r, red);
   const sites = r.target.runtime === 'python' ? pythonSitesHtml(r, red) : '';
   const warnings = r.warnings.length
@@ -149,6 +151,7 @@ ${suspects}
 <section id="processes">
 <h2>Processes</h2>
 ${processes}
+${attach}
 </section>
 <section id="environment">
 <h2>Environment</h2>
