@@ -101,6 +101,20 @@ function onlyTool(name: string, real: string): string {
   return dir;
 }
 
+/** The agents of master and both workers, once a request has reached each worker (they load it then). */
+async function agentsUp(a: PythonAttach, request: () => unknown): Promise<PythonAgentSession> {
+  const session = new PythonAgentSession(a.socketDir as string, {}, a.resolvePid);
+  await until(
+    async () => {
+      await request();
+      return (await session.livePids()).length === 3;
+    },
+    15_000,
+    'agents in the master and both workers',
+  );
+  return session;
+}
+
 async function detach(a: PythonAttach): Promise<void> {
   if (a.cleanupSocketDir) await new PythonAgentSession(a.cleanupSocketDir, {}, a.resolvePid).shutdownAgents();
   a.dirs?.remove();
@@ -137,15 +151,7 @@ describe('attach to a gunicorn master: canary first, verified after', () => {
     expect(a.info.serving).toBe(true);
     expect(a.info.verified).toBe(true);
     // the workers load the agent on their next request
-    const session = new PythonAgentSession(a.socketDir as string, {}, a.resolvePid);
-    await until(
-      async () => {
-        await get(guni.port);
-        return (await session.livePids()).length === 3;
-      },
-      15_000,
-      'agents in master and both workers',
-    );
+    const session = await agentsUp(a, () => get(guni.port));
     expect((await session.livePids()).sort()).toEqual([guni.pid, ...guni.workers].sort());
     console.log(
       `attach (${a.info.method}): canary ${passed?.pauseMs} ms; ${a.info.processes.map((p) => `${p.role} ${p.pauseMs} ms`).join(', ')}`,
@@ -246,15 +252,7 @@ describe('attach to a gunicorn master: canary first, verified after', () => {
         envPath: onlyTool('lldb', '/usr/bin/lldb'),
       });
       expect(a.info.method).toBe('lldb');
-      const session = new PythonAgentSession(a.socketDir as string, {}, a.resolvePid);
-      await until(
-        async () => {
-          await get(guni.port);
-          return (await session.livePids()).length === 3;
-        },
-        15_000,
-        'agents in master and both workers',
-      );
+      const session = await agentsUp(a, () => get(guni.port));
       const census = await session.capture('lldb');
       expect(census.processes.map((p) => p.pid).sort()).toEqual([guni.pid, ...guni.workers].sort());
       console.log(`attach (lldb): ${a.info.processes.map((p) => `${p.role} ${p.pauseMs} ms`).join(', ')}`);
@@ -271,15 +269,7 @@ describe('attach to a gunicorn master: canary first, verified after', () => {
     const cycle = async (i: number) => {
       const a = await attachPython(guni.pid, { runDir: path.join(tmp, `soak-${i}`), url: null, log });
       expect(a.socketDir).not.toBeNull();
-      const s = new PythonAgentSession(a.socketDir as string, {}, a.resolvePid);
-      await until(
-        async () => {
-          await get(guni.port);
-          return (await s.livePids()).length === 3;
-        },
-        15_000,
-        'agents in master and both workers',
-      );
+      const s = await agentsUp(a, () => get(guni.port));
       await s.checkpoint();
       await detach(a);
     };
@@ -381,15 +371,7 @@ describe.skipIf(!canUnshare)('a gunicorn in its own pid, mount and network names
       const a = await attachPython(master, { runDir: path.join(tmp, 'ns'), url: null, log });
       expect(a.info.fallback).toBeUndefined();
       expect(a.dirs?.hostRoot).toBe(`/proc/${master}/root`);
-      const s = new PythonAgentSession(a.socketDir as string, {}, a.resolvePid);
-      await until(
-        async () => {
-          inside('/');
-          return (await s.livePids()).length === 3;
-        },
-        15_000,
-        'agents in the namespaced master and workers',
-      );
+      const s = await agentsUp(a, () => inside('/'));
       // host pids, though each agent names itself by its pid inside
       expect((await s.livePids()).sort()).toEqual([master, ...workers].sort());
       const c = await s.capture('ns');

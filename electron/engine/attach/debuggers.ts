@@ -149,7 +149,19 @@ export function unexpectedLines(stderr: string): string[] {
     .filter((l) => l !== '' && !BENIGN.some((re) => re.test(l)));
 }
 
-function withCodeFile<T>(code: string, fn: (file: string) => Promise<T>): Promise<T> {
+/** The code in a private file for the debugger to copy into the page (it must fit in it). */
+async function withCodeFile(
+  code: string,
+  fn: (file: string) => Promise<InjectOutcome>,
+): Promise<InjectOutcome> {
+  const n = Buffer.byteLength(code, 'utf8');
+  if (n >= PAGE_BYTES)
+    return {
+      ok: false,
+      pauseMs: null,
+      stage: 'before',
+      error: `the injected code is ${n} bytes, over ${PAGE_BYTES - 1}`,
+    };
   const dir = mkdtempSync(path.join(os.tmpdir(), 'leakhound-inject-'));
   const file = path.join(dir, 'code.py');
   writeFileSync(file, code, { mode: 0o600 });
@@ -167,21 +179,7 @@ function classifyFailure(out: string, attached: boolean): 'before' | 'attach' | 
   return 'call';
 }
 
-function codeTooLong(code: string): InjectOutcome | null {
-  const n = Buffer.byteLength(code, 'utf8');
-  return n < PAGE_BYTES
-    ? null
-    : {
-        ok: false,
-        pauseMs: null,
-        stage: 'before',
-        error: `the injected code is ${n} bytes, over ${PAGE_BYTES - 1}`,
-      };
-}
-
 async function injectGdb(dbg: Debugger, req: InjectRequest): Promise<InjectOutcome> {
-  const tooLong = codeTooLong(req.code);
-  if (tooLong) return tooLong;
   return withCodeFile(req.code, async (file) => {
     const r = await runTool(
       dbg.path,
@@ -220,8 +218,6 @@ async function injectGdb(dbg: Debugger, req: InjectRequest): Promise<InjectOutco
 }
 
 async function injectLldb(dbg: Debugger, req: InjectRequest): Promise<InjectOutcome> {
-  const tooLong = codeTooLong(req.code);
-  if (tooLong) return tooLong;
   return withCodeFile(req.code, async (file) => {
     // lldb needs function types on symbols a stripped interpreter has no debug info for, and
     // cannot pass a cast symbol as an argument: the address goes through a variable.
