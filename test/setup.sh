@@ -10,7 +10,7 @@ mode="${1:-test}"
 # fetched here, and the engine, CLI and UI do not need it.
 export ELECTRON_SKIP_BINARY_DOWNLOAD=1 PUPPETEER_SKIP_DOWNLOAD=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
-APT_PACKAGES=(chromium python3-flask gunicorn python3-uvicorn python3-django python3-fastapi poppler-utils wrk gdb lldb util-linux iproute2)
+APT_PACKAGES=(chromium python3-flask gunicorn python3-uvicorn python3-django python3-fastapi poppler-utils wrk gdb lldb util-linux iproute2 openssh-server)
 if [ "$mode" = "test" ] && command -v apt-get >/dev/null 2>&1; then
   missing=()
   for p in "${APT_PACKAGES[@]}"; do
