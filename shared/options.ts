@@ -45,6 +45,12 @@ export const runOptionsSchema = z
     allowRemote: z.boolean().default(false),
     /** production-safe: no full heap snapshots */
     safe: z.boolean().default(false),
+    /** an ssh destination (user@host, a ~/.ssh/config alias): the target runs there */
+    host: z.string().min(1).optional(),
+    /** pick the attached pid by its command line (with host): the topmost process containing this text */
+    attachMatch: z.string().min(1).optional(),
+    /** an ssh config file instead of ~/.ssh/config (`ssh -F`) */
+    sshConfig: z.string().min(1).optional(),
   })
   .strict();
 export type RunOptionsInput = z.input<typeof runOptionsSchema>;

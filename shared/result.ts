@@ -70,6 +70,8 @@ export const loadStatsSchema = z.object({
   durationMs: z.number(),
   latencyMs: latencySchema,
   statusCodes: z.record(z.string(), z.number()).optional(),
+  /** where the requests came from: this machine straight, or this machine through an SSH forward (--host) */
+  via: z.enum(['local', 'ssh-forward']).optional(),
   bytesRead: z.number().optional(),
 });
 export type LoadStats = z.infer<typeof loadStatsSchema>;
@@ -223,6 +225,27 @@ export const targetSchema = z.object({
   attach: attachInfoSchema.optional(),
   /** why the target ended, in one line, when known (an attached target is not our child: its exit status is unknown) */
   exitNote: z.string().optional(),
+  /** the ssh destination the target runs on (--host); absent: this machine */
+  host: z.string().optional(),
+  /** the remote side of a --host hunt: transport, helper cost on the host, bytes over the link */
+  remote: z
+    .object({
+      host: z.string(),
+      transport: z.literal('ssh'),
+      hostname: z.string().nullable(),
+      kernel: z.string().nullable(),
+      helperPython: z.string().nullable(),
+      /** CPU the helper used on the host during the hunt (sampling, relaying) */
+      helperCpuMs: z.number().nullable(),
+      /** over the helper's channel (not counting forwarded load and snapshot traffic) */
+      bytesSent: z.number(),
+      bytesReceived: z.number(),
+      /** the target's URL as the host sees it */
+      url: z.string().nullable(),
+      linkLost: z.string().nullable(),
+      fallback: z.string().optional(),
+    })
+    .optional(),
 });
 export type Target = z.infer<typeof targetSchema>;
 
@@ -250,6 +273,6 @@ export const resultSchema = z.object({
   revealStrings: z.boolean(),
   /** why the run failed, in one line (status failed) */
   error: z.string().nullable().optional(),
-  errorKind: z.enum(['target-hung', 'disk-full', 'error']).nullable().optional(),
+  errorKind: z.enum(['target-hung', 'disk-full', 'link-lost', 'error']).nullable().optional(),
 });
 export type Result = z.infer<typeof resultSchema>;

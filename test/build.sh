@@ -11,6 +11,8 @@ if [ -d electron/engine/python/agent ]; then
   cp -r electron/engine/python/agent dist/electron/engine/python/agent
   find dist/electron/engine/python/agent -name '__pycache__' -prune -exec rm -rf {} +
 fi
+mkdir -p dist/electron/engine/remote
+cp electron/engine/remote/helper.py dist/electron/engine/remote/helper.py
 if [ -f renderer/index.html ]; then
   npx vite build --logLevel warn
 fi

@@ -11,6 +11,24 @@ const RUN_FLAGS: CommandSpec['flags'] = [
   },
   { name: 'attach', kind: 'int', value: 'PID', help: 'hunt a running process instead of starting one' },
   {
+    name: 'host',
+    kind: 'list',
+    value: 'DEST',
+    help: 'the target runs on this ssh destination (user@host, a ~/.ssh/config alias); repeat for several hosts',
+  },
+  {
+    name: 'attach-match',
+    kind: 'string',
+    value: 'TEXT',
+    help: 'with --host: attach to the topmost process whose command line contains TEXT',
+  },
+  {
+    name: 'ssh-config',
+    kind: 'string',
+    value: 'FILE',
+    help: 'with --host: an ssh config file (ssh -F) instead of ~/.ssh/config',
+  },
+  {
     name: 'log',
     kind: 'string',
     value: 'FILE',
@@ -150,9 +168,18 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   ps: {
     name: 'ps',
-    usage: 'leakhound ps [--json]',
-    summary: 'List server processes you can attach to.',
-    flags: [{ name: 'json', kind: 'bool', help: 'print JSON' }],
+    usage: 'leakhound ps [--json] [--host DEST]',
+    summary: 'List server processes you can attach to (here, or on an ssh host).',
+    flags: [
+      { name: 'json', kind: 'bool', help: 'print JSON' },
+      { name: 'host', kind: 'string', value: 'DEST', help: 'list the processes of this ssh destination' },
+      {
+        name: 'ssh-config',
+        kind: 'string',
+        value: 'FILE',
+        help: 'an ssh config file (ssh -F) instead of ~/.ssh/config',
+      },
+    ],
     positionals: [0, 0],
   },
   serve: {

@@ -62,6 +62,9 @@ export function runOptionsFromFlags(f: ParsedFlags): RunOptions {
     revealStrings: f['reveal-strings'] === true,
     allowRemote: f['allow-remote'] === true,
     safe: f.safe === true,
+    host: (f.host as string[] | undefined)?.[0],
+    attachMatch: f['attach-match'],
+    sshConfig: f['ssh-config'],
   });
   if (!parsed.success) throw zodToUserError(parsed.error, 'options');
   return parsed.data;

@@ -23,6 +23,17 @@ export async function loadCommand(flags: ParsedFlags, out: NodeJS.WriteStream): 
 }
 
 export async function psCommand(flags: ParsedFlags, out: NodeJS.WriteStream): Promise<number> {
+  if (flags.host) {
+    const { remotePsCli } = await import('../engine/remote/ps.js');
+    return remotePsCli(
+      {
+        host: String(flags.host),
+        json: flags.json === true,
+        sshConfig: flags['ssh-config'] as string | undefined,
+      },
+      out,
+    );
+  }
   const { psCli } = await import('../engine/proc/ps.js');
   await psCli({ json: flags.json === true }, out);
   return 0;

@@ -40,6 +40,8 @@ import { descendants, readSmapsRollup, startTimeMs } from './proc/procfs';
 import { detectRuntime } from './proc/runtime';
 import { TreeSampler } from './proc/sampler';
 import { type PyCapture, PythonAgentSession, pythonAgentEnv, pythonSuspects } from './python/session';
+import { RemoteHost, RemoteTarget } from './remote/host';
+import type { RemoteSampler } from './remote/sampler';
 import {
   defaultDataDir,
   ensureDir,
@@ -68,7 +70,11 @@ export class Hunt extends EventEmitter {
   private readonly abortLoad = new AbortController();
   private stopRequested = false;
   private manualSnapshots = 0;
-  private target: SpawnedTarget | AttachedTarget | null = null;
+  private target: SpawnedTarget | AttachedTarget | RemoteTarget | null = null;
+  /** --host: the target runs on another machine, reached over SSH (remote/) */
+  private remote: RemoteHost | null = null;
+  /** the SSH link to the host was lost mid-run: ssh's reason */
+  private linkLost: string | null = null;
   /** the inspector we opened on an attached Node target, to be closed again */
   private attachInspector: AttachInspector | null = null;
   private pythonSocketDir: string | null = null;
@@ -81,7 +87,7 @@ export class Hunt extends EventEmitter {
   private runtime: 'node' | 'python' | 'other' | null = null;
   private inspector: NodeInspector | null = null;
   private python: PythonAgentSession | null = null;
-  private sampler: TreeSampler | null = null;
+  private sampler: TreeSampler | RemoteSampler | null = null;
   private readonly recorder = new LoadRecorder();
   // peaks kept: result.json's curve must show the highest PSS even after thinning
   private readonly samples = new Decimator<Sample>(4000, sampleLevel);
@@ -118,7 +124,11 @@ export class Hunt extends EventEmitter {
     env: HuntEnv = {},
   ) {
     super();
-    if (!options.spawn && options.attach === undefined)
+    if (options.host && options.spawn)
+      throw new UserError(
+        '--host works with --attach PID or --attach-match TEXT (spawning on a host is not supported yet)',
+      );
+    if (!options.spawn && options.attach === undefined && !(options.host && options.attachMatch))
       throw new UserError('say what to hunt: --spawn "<command line>" or --attach <pid>');
     if (options.spawn && options.attach !== undefined)
       throw new UserError('--spawn and --attach exclude each other');
@@ -204,7 +214,9 @@ export class Hunt extends EventEmitter {
     if (existsSync(path.join(this.dir, FILES.result)) || existsSync(path.join(this.dir, FILES.samples)))
       throw new UserError(`${this.dir} already holds a run: choose another --out folder`);
     const o = this.options;
-    const command = o.spawn ?? `pid ${o.attach}`;
+    const command =
+      o.spawn ??
+      `${o.attach !== undefined ? `pid ${o.attach}` : `"${o.attachMatch}"`}${o.host ? ` on ${o.host}` : ''}`;
     writeMeta(this.dir, {
       id: this.id,
       startedAt: this.startedAt.toISOString(),
@@ -228,21 +240,39 @@ export class Hunt extends EventEmitter {
       if (outcome === 'aborted') status = 'interrupted';
       else ({ verdict, suspects } = outcome);
       // A hung target's figures stop where it stopped: say so rather than judge them.
-      if (this.targetHung || this.diskFull || this.targetDied) verdict = null;
+      if (this.targetHung || this.diskFull || this.targetDied || this.linkLost) verdict = null;
     } catch (e) {
       failure = e as Error;
     }
     if (this.targetDied) status = 'target-died';
-    else if (failure || this.targetHung || this.diskFull) status = 'failed';
+    else if (failure || this.targetHung || this.diskFull || this.linkLost) status = 'failed';
     return this.finish(status, failure, verdict, suspects);
   }
 
   private async body(): Promise<{ verdict: Verdict; suspects: Suspect[] }> {
     const o = this.options;
     const plan = makePlan(o);
-    this.setPhase('starting', 0, o.spawn ? `starting ${o.spawn}` : `attaching to pid ${o.attach}`);
+    this.setPhase(
+      'starting',
+      0,
+      o.spawn
+        ? `starting ${o.spawn}`
+        : `attaching to ${o.attach !== undefined ? `pid ${o.attach}` : `"${o.attachMatch}"`}${o.host ? ` on ${o.host}` : ''}`,
+    );
     let runtime: 'node' | 'python' | 'other';
-    if (o.attach !== undefined) {
+    if (o.host) {
+      this.remote = await RemoteHost.open({
+        host: o.host,
+        attach: o.attach,
+        attachMatch: o.attachMatch,
+        url: o.url,
+        load: o.load,
+        ssh: { configFile: o.sshConfig },
+      });
+      this.target = this.remote.target;
+      runtime = this.remote.runtime;
+      this.runtime = runtime;
+    } else if (o.attach !== undefined) {
       this.target = await AttachedTarget.open(o.attach, o.url ?? o.endpoints?.[0]?.url, o.targetLog);
       runtime = detectRuntime(o.attach) ?? 'other';
       this.runtime = runtime;
@@ -273,6 +303,15 @@ export class Hunt extends EventEmitter {
     const target = this.target;
     void target.onExit().then((exit) => {
       if (this.phase === 'stopping' || this.phase === 'done') return;
+      if (target instanceof RemoteTarget && target.linkLost) {
+        this.linkLost = target.linkLost;
+        this.log(
+          'error',
+          `the SSH link to ${target.host} was lost during the ${this.phase} phase (${target.linkLost})`,
+        );
+        this.abortLoad.abort();
+        return;
+      }
       this.targetDied = true;
       const how = exit.signal
         ? `killed by ${exit.signal}`
@@ -324,7 +363,7 @@ export class Hunt extends EventEmitter {
           this.stopRequested = true;
         }
       }
-      if (this.targetDied) break;
+      if (this.targetDied || this.linkLost) break;
       if (this.targetHung) break;
       const last = seg === plan.segments || this.stopRequested;
       await this.checkpoint();
@@ -347,7 +386,7 @@ export class Hunt extends EventEmitter {
 
     // Analysis
     let suspects: Suspect[] = [];
-    if (!this.targetDied) {
+    if (!this.targetDied && !this.linkLost) {
       this.setPhase('analysis', 0, 'analysing heap data');
       suspects = await this.analyse(snapshotFiles, snapshotAt);
     }
@@ -379,6 +418,16 @@ export class Hunt extends EventEmitter {
   }
 
   private async connectRuntime(runtime: 'node' | 'python' | 'other'): Promise<void> {
+    if (this.remote) {
+      const r = await this.remote.connectRuntime((level, m) => this.log(level, m));
+      this.python = r.python;
+      if (r.attachInspector) {
+        this.attachInspector = r.attachInspector;
+        this.inspector = await NodeInspector.fromClient(r.attachInspector.client);
+        await this.startInspector();
+      }
+      return;
+    }
     const target = this.target as SpawnedTarget | AttachedTarget;
     if (runtime === 'python') {
       if (target instanceof AttachedTarget) await this.injectPythonAgent(target.pid);
@@ -492,7 +541,7 @@ export class Hunt extends EventEmitter {
   }
 
   private startSampling(rootPid: number): void {
-    this.sampler = new TreeSampler({ rootPid, rssHz: 5, pssHz: 1 });
+    this.sampler = this.remote ? this.remote.sampler : new TreeSampler({ rootPid, rssHz: 5, pssHz: 1 });
     this.sampler.on(
       'sample',
       (s: { t: number; rssBytes: number; pssBytes: number | null; processes: ProcessSample[] }) => {
@@ -625,7 +674,7 @@ export class Hunt extends EventEmitter {
       if (!this.targetDied && !this.targetExiting)
         this.log('warn', `a post-GC measurement failed: ${(e as Error).message}`);
     }
-    const { pss, rss } = this.treePss();
+    const { pss, rss } = this.remote ? await this.remote.treePss() : this.treePss();
     const cp: Checkpoint = {
       t: this.ms(),
       requests: this.recorder.requests,
@@ -748,6 +797,9 @@ export class Hunt extends EventEmitter {
     await this.detachPython();
     await this.python?.close().catch(() => {});
     const exit = this.target ? await this.target.stop() : null;
+    const remoteInfo = this.remote ? await this.remote.info() : undefined;
+    if (this.remote && !this.linkLost) await this.python?.shutdownAgents().catch(() => []); // a dormant agent drops its state
+    await this.remote?.close();
     if (failure && !this.targetDied && !(failure instanceof UserError)) this.log('error', failure.message);
     const finalVerdict: Verdict =
       verdict ??
@@ -769,19 +821,23 @@ export class Hunt extends EventEmitter {
             reason: '',
           });
     if (!verdict) {
-      const why = this.targetDied
-        ? `The target died during the run (${this.target instanceof AttachedTarget ? 'not our child: exit status unknown' : exit?.signal ? `signal ${exit.signal}` : `exit code ${exit?.code}`}) after ${this.recorder.requests} requests, so the hunt could not finish. What was measured before it died:`
-        : this.diskFull
-          ? 'The disk filled up during the run, so the hunt was stopped early. What was measured before:'
-          : this.targetHung
-            ? `The target stopped answering requests after ${this.recorder.requests} of them (it is still running, so it is probably deadlocked or stuck in garbage collection). What was measured before:`
-            : status === 'interrupted'
-              ? 'The hunt was stopped before it finished.'
-              : `The hunt failed: ${failure?.message ?? 'unknown error'}.`;
+      const why = this.linkLost
+        ? `The SSH link to ${this.options.host} was lost after ${this.recorder.requests} requests (${this.linkLost}), so the hunt could not finish. What was measured before:`
+        : this.targetDied
+          ? `The target died during the run (${this.target instanceof AttachedTarget ? 'not our child: exit status unknown' : exit?.signal ? `signal ${exit.signal}` : `exit code ${exit?.code}`}) after ${this.recorder.requests} requests, so the hunt could not finish. What was measured before it died:`
+          : this.diskFull
+            ? 'The disk filled up during the run, so the hunt was stopped early. What was measured before:'
+            : this.targetHung
+              ? `The target stopped answering requests after ${this.recorder.requests} of them (it is still running, so it is probably deadlocked or stuck in garbage collection). What was measured before:`
+              : status === 'interrupted'
+                ? 'The hunt was stopped before it finished.'
+                : `The hunt failed: ${failure?.message ?? 'unknown error'}.`;
       finalVerdict.reason = `${why} ${finalVerdict.reason}`.trim();
     }
     const load: LoadStats | null =
-      this.recorder.requests > 0 || this.options.load === 'builtin' ? this.recorder.stats() : null;
+      this.recorder.requests > 0 || this.options.load === 'builtin'
+        ? { ...this.recorder.stats(), via: this.remote ? 'ssh-forward' : 'local' }
+        : null;
     const result: Result = {
       schemaVersion: SCHEMA_VERSION,
       id: this.id,
@@ -797,7 +853,7 @@ export class Hunt extends EventEmitter {
           : this.python
             ? 'python'
             : (this.runtime ?? guessRuntimeSafe(this.options)),
-        mode: this.options.attach !== undefined ? 'attach' : 'spawn',
+        mode: this.options.attach !== undefined || this.options.host ? 'attach' : 'spawn',
         pid: this.target?.pid ?? this.options.attach ?? null,
         command: this.target
           ? this.target.argv.join(' ')
@@ -818,6 +874,15 @@ export class Hunt extends EventEmitter {
         ...(this.targetDied && this.target instanceof AttachedTarget
           ? { exitNote: this.target.exitNote() }
           : {}),
+        ...(remoteInfo
+          ? {
+              host: this.options.host,
+              remote: remoteInfo as NonNullable<Result['target']['remote']>,
+              ...((this.targetDied || this.linkLost) && this.target instanceof RemoteTarget
+                ? { exitNote: this.target.exitNote() }
+                : {}),
+            }
+          : {}),
       },
       load,
       samples: this.samples.values(),
@@ -827,14 +892,24 @@ export class Hunt extends EventEmitter {
       snapshots: this.snapshots,
       warnings: this.warnings,
       revealStrings: this.options.revealStrings,
-      errorKind: this.targetHung ? 'target-hung' : this.diskFull ? 'disk-full' : failure ? 'error' : null,
-      error: this.diskFull
-        ? `the disk is full: the hunt was stopped early; what was gathered is kept in ${this.dir}`
+      errorKind: this.linkLost
+        ? 'link-lost'
         : this.targetHung
-          ? `the target stopped answering after ${this.recorder.requests} requests (no response for ${Math.round(this.stallMs() / 1000)} s); what was gathered is in ${this.dir}`
-          : failure
-            ? failure.message
-            : null,
+          ? 'target-hung'
+          : this.diskFull
+            ? 'disk-full'
+            : failure
+              ? 'error'
+              : null,
+      error: this.linkLost
+        ? `the SSH link to ${this.options.host} was lost (${this.linkLost}); what was gathered is kept in ${this.dir}`
+        : this.diskFull
+          ? `the disk is full: the hunt was stopped early; what was gathered is kept in ${this.dir}`
+          : this.targetHung
+            ? `the target stopped answering after ${this.recorder.requests} requests (no response for ${Math.round(this.stallMs() / 1000)} s); what was gathered is in ${this.dir}`
+            : failure
+              ? failure.message
+              : null,
     };
     const checked = resultSchema.parse(result);
     for (const w of [this.samplesOut, this.checkpointsOut]) w?.close();

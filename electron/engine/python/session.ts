@@ -40,6 +40,24 @@ export interface CaptureOptions {
   atRequests?: number;
 }
 
+/**
+ * How a session reaches the agents' sockets: on this machine by default; a remote host's
+ * through the SSH helper (remote/python.ts). Errors are AgentErrors either way.
+ */
+export interface AgentTransport {
+  list(dir: string): Promise<string[]>;
+  request<T>(socketPath: string, cmd: string, args: Record<string, unknown>, timeoutMs: number): Promise<T>;
+  isAlive(pid: number): Promise<boolean>;
+  unlink(socketPath: string): Promise<void>;
+}
+
+export const localAgentTransport: AgentTransport = {
+  list: (dir) => readdir(dir),
+  request: (socketPath, cmd, args, timeoutMs) => agentRequest(socketPath, cmd, args, timeoutMs),
+  isAlive: async (pid) => isAlive(pid),
+  unlink: (socketPath) => unlink(socketPath),
+};
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -73,6 +91,7 @@ export class PythonAgentSession {
     readonly socketDir: string,
     timeouts: Partial<PythonSessionTimeouts> = {},
     private readonly resolvePid: ((socketPid: number) => number | null) | null = null,
+    private readonly transport: AgentTransport = localAgentTransport,
   ) {
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...timeouts };
   }
@@ -84,7 +103,7 @@ export class PythonAgentSession {
   private async socketPids(): Promise<number[]> {
     let names: string[];
     try {
-      names = await readdir(this.socketDir);
+      names = await this.transport.list(this.socketDir);
     } catch {
       return [];
     }
@@ -103,10 +122,10 @@ export class PythonAgentSession {
   /** A socket that refuses and whose pid is gone belongs to a dead process: remove it. */
   private async reap(pid: number, err: unknown): Promise<boolean> {
     const code = err instanceof AgentError ? err.code : '';
-    if ((code === 'ECONNREFUSED' || code === 'ENOENT') && !isAlive(pid)) {
+    if ((code === 'ECONNREFUSED' || code === 'ENOENT') && !(await this.transport.isAlive(pid))) {
       this.deadPids.add(pid);
       this.info.delete(pid);
-      await unlink(this.path(pid)).catch(() => {});
+      await this.transport.unlink(this.path(pid)).catch(() => {});
       return true;
     }
     return false;
@@ -119,7 +138,12 @@ export class PythonAgentSession {
       pids.map(async (pid) => {
         try {
           const info = {
-            ...(await agentRequest<PyProcessInfo>(this.path(pid), 'ping', {}, this.timeouts.pingMs)),
+            ...(await this.transport.request<PyProcessInfo>(
+              this.path(pid),
+              'ping',
+              {},
+              this.timeouts.pingMs,
+            )),
             pid,
           };
           this.info.set(pid, info);
@@ -147,7 +171,7 @@ export class PythonAgentSession {
     const out = await Promise.all(
       pids.map(async (pid): Promise<PyCheckpoint | null> => {
         try {
-          const r = await agentRequest<PyCheckpoint>(
+          const r = await this.transport.request<PyCheckpoint>(
             this.path(pid),
             'checkpoint',
             {},
@@ -182,14 +206,14 @@ export class PythonAgentSession {
     await Promise.all(
       pids.map(async (pid) => {
         try {
-          const census = await agentRequest<PyCensus>(
+          const census = await this.transport.request<PyCensus>(
             this.path(pid),
             'census',
             { inspect: opts.inspect ?? true, top: opts.top ?? 5, revealStrings: opts.revealStrings ?? false },
             this.timeouts.censusMs,
           );
           if (opts.tracemalloc) {
-            census.tracemalloc = await agentRequest<PyTracemalloc>(
+            census.tracemalloc = await this.transport.request<PyTracemalloc>(
               this.path(pid),
               'tracemalloc_snapshot',
               { top: 30 },
@@ -220,7 +244,7 @@ export class PythonAgentSession {
     await Promise.all(
       pids.map(async (pid) => {
         try {
-          await agentRequest(
+          await this.transport.request(
             this.path(pid),
             'tracemalloc_start',
             { frames, maxSeconds },
@@ -238,7 +262,7 @@ export class PythonAgentSession {
     await Promise.all(
       pids.map(async (pid) => {
         try {
-          await agentRequest(this.path(pid), 'tracemalloc_stop', {}, this.timeouts.checkpointMs);
+          await this.transport.request(this.path(pid), 'tracemalloc_stop', {}, this.timeouts.checkpointMs);
         } catch (e) {
           await this.reap(pid, e);
         }
@@ -249,7 +273,7 @@ export class PythonAgentSession {
   /** Referrer chain to one instance of `typeName` in process `pid`; [] when none is found or the pid is gone. */
   async referrers(pid: number, typeName: string, opts: { revealStrings?: boolean } = {}): Promise<string[]> {
     try {
-      const r = await agentRequest<{ path: string[] }>(
+      const r = await this.transport.request<{ path: string[] }>(
         this.path(pid),
         'referrers',
         { type_name: typeName, limit: 3, revealStrings: opts.revealStrings ?? false },
@@ -272,7 +296,7 @@ export class PythonAgentSession {
     await Promise.all(
       pids.map(async (pid) => {
         try {
-          await agentRequest(this.path(pid), 'shutdown', {}, this.timeouts.checkpointMs);
+          await this.transport.request(this.path(pid), 'shutdown', {}, this.timeouts.checkpointMs);
           done.push(pid);
         } catch (e) {
           await this.reap(pid, e);

@@ -1,0 +1,205 @@
+// A real OpenSSH server for the remote-host tests, with a throwaway host key and an
+// authorized key, inside its own network namespace (loopback up): what is started through it
+// listens where only SSH reaches. The client reaches it by a ProxyCommand that enters that
+// namespace, configured in a test-only ssh config (`-F`), so the user's ~/.ssh is untouched.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { tmpDir } from '../helpers/cli';
+
+export interface TestSshd {
+  pid: number;
+  dir: string;
+  /** `ssh -F` file: Host lhtest (key known), Host lhtest-unknown (empty known_hosts) */
+  config: string;
+  home: string;
+  child: ChildProcess;
+  /** runs a command on the "remote" host through ssh (no multiplexing) */
+  ssh(command: string, timeoutMs?: number): Promise<{ code: number | null; stdout: string; stderr: string }>;
+  /** kills sshd and every session process it forked (the test started them all) */
+  killAll(): void;
+}
+
+const run = (cmd: string, args: string[], timeoutMs = 30_000) =>
+  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    execFile(cmd, args, { timeout: timeoutMs }, (err, stdout, stderr) =>
+      resolve({
+        code: err ? (typeof err.code === 'number' ? err.code : null) : 0,
+        stdout: String(stdout),
+        stderr: String(stderr),
+      }),
+    );
+  });
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+export function treeOf(pid: number): number[] {
+  const out: number[] = [];
+  const q = [pid];
+  while (q.length) {
+    const p = q.shift() as number;
+    for (const c of childrenOf(p)) {
+      out.push(c);
+      q.push(c);
+    }
+  }
+  return out;
+}
+
+export async function startSshd(): Promise<TestSshd> {
+  const dir = tmpDir('lh-sshd-');
+  const home = path.join(dir, 'home');
+  mkdirSync(home, { mode: 0o700 });
+  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 }); // sshd's privilege-separation dir
+  for (const k of ['host_key', 'client_key'])
+    await run('ssh-keygen', [
+      '-q',
+      '-t',
+      'ed25519',
+      '-N',
+      '',
+      '-C',
+      `leakhound-test-${k}`,
+      '-f',
+      path.join(dir, k),
+    ]);
+  writeFileSync(path.join(dir, 'authorized_keys'), readFileSync(path.join(dir, 'client_key.pub')), {
+    mode: 0o600,
+  });
+  const sshdConfig = path.join(dir, 'sshd_config');
+  writeFileSync(
+    sshdConfig,
+    [
+      'ListenAddress 127.0.0.1',
+      'Port 22',
+      `HostKey ${dir}/host_key`,
+      'PidFile none',
+      `AuthorizedKeysFile ${dir}/authorized_keys`,
+      'StrictModes no',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'UsePAM no',
+      'PermitRootLogin prohibit-password',
+      'AllowTcpForwarding local',
+      'X11Forwarding no',
+      'PrintMotd no',
+      'LogLevel INFO',
+      '',
+    ].join('\n'),
+  );
+  const child = spawn(
+    'unshare',
+    ['--net', 'sh', '-c', `ip link set lo up && exec /usr/sbin/sshd -D -e -f ${sshdConfig}`],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  let log = '';
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`sshd did not start: ${log}`)), 10_000);
+    child.stderr?.on('data', (d) => {
+      log += d;
+      if (/Server listening on 127\.0\.0\.1 port 22/.test(log)) {
+        clearTimeout(t);
+        resolve();
+      }
+    });
+    child.on('exit', () => reject(new Error(`sshd exited: ${log}`)));
+  });
+  const pid = child.pid as number; // unshare and sh exec'd into sshd: the same pid, in the namespace
+  const proxy = path.join(dir, 'proxy.js');
+  writeFileSync(
+    proxy,
+    "const s = require('net').connect(Number(process.argv[3]), process.argv[2]); process.stdin.pipe(s); s.pipe(process.stdout); s.on('close', () => process.exit(0)); s.on('error', () => process.exit(1));\n",
+  );
+  const hostPub = readFileSync(path.join(dir, 'host_key.pub'), 'utf8')
+    .trim()
+    .split(' ')
+    .slice(0, 2)
+    .join(' ');
+  writeFileSync(path.join(dir, 'known_hosts'), `lhtest ${hostPub}\n`);
+  writeFileSync(path.join(dir, 'empty_known_hosts'), '');
+  const common = [
+    '  HostName 127.0.0.1',
+    '  Port 22',
+    '  User root',
+    `  IdentityFile ${dir}/client_key`,
+    '  IdentitiesOnly yes',
+    '  GlobalKnownHostsFile /dev/null',
+    `  ProxyCommand nsenter --net=/proc/${pid}/ns/net ${process.execPath} ${proxy} %h %p`,
+    '  LogLevel ERROR',
+  ];
+  const config = path.join(dir, 'ssh_config');
+  writeFileSync(
+    config,
+    [
+      'Host lhtest',
+      '  HostKeyAlias lhtest',
+      `  UserKnownHostsFile ${dir}/known_hosts`,
+      ...common,
+      'Host lhtest-unknown',
+      '  HostKeyAlias lhtest-unknown',
+      `  UserKnownHostsFile ${dir}/empty_known_hosts`,
+      ...common,
+      '',
+    ].join('\n'),
+  );
+  return {
+    pid,
+    dir,
+    config,
+    home,
+    child,
+    ssh: (command, timeoutMs = 30_000) =>
+      run('ssh', ['-F', config, '-o', 'BatchMode=yes', 'lhtest', command], timeoutMs),
+    killAll() {
+      for (const p of [pid, ...treeOf(pid)].reverse()) {
+        try {
+          process.kill(p, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    },
+  };
+}
+
+/**
+ * Starts a server on the "remote" host through ssh, detached from the session; returns its
+ * pid (in our pid namespace: only the network is separate) once `port` accepts there.
+ */
+export async function startOnHost(
+  sshd: TestSshd,
+  cwd: string,
+  commandLine: string,
+  port: number,
+  env: Record<string, string> = {},
+): Promise<number> {
+  const envs = Object.entries({ PORT: String(port), ...env })
+    .map(([k, v]) => `${k}='${v}'`)
+    .join(' ');
+  const r = await sshd.ssh(
+    `cd '${cwd}' || exit 1; ${envs} nohup ${commandLine} > '${sshd.dir}/target-${port}.log' 2>&1 < /dev/null & echo $!`,
+  );
+  const pid = Number(r.stdout.trim());
+  if (!Number.isInteger(pid) || pid <= 0)
+    throw new Error(`could not start ${commandLine} on the host: ${r.stderr}`);
+  const wait = await sshd.ssh(
+    `for i in $(seq 200); do /usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1', ${port}), 1)" 2>/dev/null && exit 0; sleep 0.1; done; exit 1`,
+  );
+  if (wait.code !== 0)
+    throw new Error(
+      `${commandLine} did not listen on the host's port ${port}: ${readFileSync(`${sshd.dir}/target-${port}.log`, 'utf8')}`,
+    );
+  return pid;
+}
