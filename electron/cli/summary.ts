@@ -32,6 +32,11 @@ export function formatSummary(r: Result, dir: string): string {
       `load: ${l.requests} requests, ${Math.round(l.rps)} rps, p50 ${l.latencyMs.p50.toFixed(2)} ms, p99 ${l.latencyMs.p99.toFixed(2)} ms, ${l.errors} errors`,
     );
   }
+  const rem = r.target.remote;
+  if (rem)
+    lines.push(
+      `remote: host ${rem.host} over ssh, load ${r.load?.via === 'ssh-forward' ? 'from here through a forwarded port' : 'none (live traffic only)'}; helper on the host ${rem.helperCpuMs ?? '?'} ms CPU, ${formatBytes(rem.bytesSent + rem.bytesReceived)} over its channel`,
+    );
   const procs = r.target.processes?.length ?? 0;
   const last = r.samples[r.samples.length - 1];
   if (last)

@@ -14,6 +14,8 @@ export interface TestSshd {
   config: string;
   home: string;
   child: ChildProcess;
+  /** what sshd logged so far (-e: to stderr) */
+  log(): string;
   /** runs a command on the "remote" host through ssh (no multiplexing) */
   ssh(command: string, timeoutMs?: number): Promise<{ code: number | null; stdout: string; stderr: string }>;
   /** kills sshd and every session process it forked (the test started them all) */
@@ -116,6 +118,7 @@ export async function startSshd(): Promise<TestSshd> {
     });
     child.on('exit', () => reject(new Error(`sshd exited: ${log}`)));
   });
+
   const pid = child.pid as number; // unshare and sh exec'd into sshd: the same pid, in the namespace
   const proxy = path.join(dir, 'proxy.js');
   writeFileSync(
@@ -160,10 +163,19 @@ export async function startSshd(): Promise<TestSshd> {
     config,
     home,
     child,
+    log: () => log,
     ssh: (command, timeoutMs = 30_000) =>
       run('ssh', ['-F', config, '-o', 'BatchMode=yes', 'lhtest', command], timeoutMs),
     killAll() {
+      // sshd's own processes only (listener, sessions): what the sessions run is left to notice
       for (const p of [pid, ...treeOf(pid)].reverse()) {
+        let comm = '';
+        try {
+          comm = readFileSync(`/proc/${p}/comm`, 'utf8').trim();
+        } catch {
+          continue;
+        }
+        if (comm !== 'sshd') continue;
         try {
           process.kill(p, 'SIGKILL');
         } catch {

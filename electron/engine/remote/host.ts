@@ -57,7 +57,14 @@ export async function remoteProcessList(helper: RemoteHelper): Promise<ProcessEn
 export async function pickByCommand(helper: RemoteHelper, pattern: string, host: string): Promise<number> {
   const rows = await helper.request<RemoteRow[]>('ps', {}, 30_000);
   const mine = new Set([helper.pid]);
-  const hits = rows.filter((r) => r.command.includes(pattern) && !mine.has(r.pid) && !mine.has(r.ppid));
+  // a leakhound command line naming the pattern (this very hunt, seen from the host) is not the target
+  const hits = rows.filter(
+    (r) =>
+      r.command.includes(pattern) &&
+      !mine.has(r.pid) &&
+      !mine.has(r.ppid) &&
+      !/--attach-match/.test(r.command),
+  );
   const byPid = new Map(hits.map((r) => [r.pid, r]));
   const tops = hits.filter((r) => !byPid.has(r.ppid));
   if (tops.length === 1) return tops[0].pid;
