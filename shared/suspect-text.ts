@@ -42,7 +42,7 @@ export function suspectPaths(s: Suspect): Array<{ path: string[]; count: number 
 export function suspectSiteText(s: Suspect): string {
   const site = s.allocatedAt?.[0];
   if (site)
-    return `allocated at ${site.functionName || '(anonymous)'} ${siteWhere(site)}${siteCompiled(site)}`;
+    return `allocated at ${site.functionName ? `${site.functionName} ` : ''}${siteWhere(site)}${siteCompiled(site)}`;
   if (s.siteNote) return `allocation site unknown: ${s.siteNote}`;
   return '';
 }

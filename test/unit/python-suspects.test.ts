@@ -83,7 +83,9 @@ describe('pythonSuspects', () => {
       countPerRequest: 1,
       selfSizeDelta: 112_000,
     });
-    expect(s[0].retainerPath).toEqual(path);
+    // the agent's chain, written holder first
+    expect(s[0].retainerPath).toEqual(['app', 'records', 'list[7]', 'Record']);
+    expect(s[0].heldBy).toBe('app › records (list, +2000 entries)');
     expect(s[0].allocatedAt).toEqual([
       { functionName: '', url: '/a/app.py', line: 9, column: 0, bytes: 11200, count: 200 },
     ]);

@@ -27,6 +27,7 @@
 // - Noise: each interval's growth must be ≥ max(minCount, minPerRequest × requests in it);
 //   after gc.collect() a clean app's type counts move by a handful between captures.
 import type { AllocationSite, Suspect } from '../../../shared/result';
+import { ownPythonSuspects, type RawPySuspect } from './owners';
 import type { PythonAgentSession } from './session';
 import type { PyCapture, PyCensus, PyInspected } from './types';
 
@@ -154,7 +155,7 @@ function sitesOf(captures: PyCapture[], key: string): AllocationSite[] {
             prev.bytes = Math.max(prev.bytes, s.bytes);
           } else
             merged.set(k, {
-              functionName: '',
+              functionName: s.function ?? '',
               url: s.file,
               line: s.line,
               column: 0,
@@ -166,6 +167,12 @@ function sitesOf(captures: PyCapture[], key: string): AllocationSite[] {
     }
   }
   return [...merged.values()].sort((a, b) => (b.count ?? 0) - (a.count ?? 0)).slice(0, 3);
+}
+
+function growthOf(dd: Delta[], reqs: number[]): NonNullable<Suspect['growth']> {
+  const intervals = dd.map((d, i) => ({ requests: reqs[i], count: d.count, perRequest: d.count / reqs[i] }));
+  const rates = intervals.map((x) => x.perRequest);
+  return { intervals, range: [Math.min(...rates), Math.max(...rates)] };
 }
 
 export function comparePythonCaptures(
@@ -204,7 +211,7 @@ export function comparePythonCaptures(
     'builtins',
     ...captures.flatMap((c) => c.processes.flatMap((p) => p.libraryModules ?? [])),
   ]);
-  const suspects: (Suspect & { library: boolean })[] = [];
+  const suspects: RawPySuspect[] = [];
   for (const key of intervals[0].deltas.keys()) {
     const ds = intervals.map((x) => x.deltas.get(key));
     if (ds.some((d) => !d)) continue;
@@ -240,12 +247,17 @@ export function comparePythonCaptures(
       retainerPath: inspected?.path ?? [],
       ...(allocatedAt.length ? { allocatedAt } : {}),
       perProcess: [...perPid.values()].sort((a, b) => a.pid - b.pid),
+      // the type's own growth test, interval by interval (what made it a suspect)
+      growth: growthOf(dd, reqs),
       library: library.has(key.slice(0, key.indexOf(':'))),
+      key,
+      inspected,
     });
   }
   suspects.sort((a, b) => Number(a.library) - Number(b.library) || b.selfSizeDelta - a.selfSizeDelta);
   return {
-    suspects: suspects.slice(0, opts.limit ?? 20).map(({ library: _l, ...s }) => s),
+    // owners: builtins under the class or collection that holds them, paths holder first
+    suspects: ownPythonSuspects(suspects).slice(0, opts.limit ?? 20),
     comparedPids,
     unmatchedPids,
     warnings,

@@ -17,8 +17,14 @@ export const pyInspectedSchema = z.object({
       count: z.number(),
       bytes: z.number(),
       sampled: z.number(),
+      /** the function holding that line (co_qualname), when its code object was found */
+      function: z.string().optional(),
     }),
   ),
+  /** what one new instance keeps alive on average (its referents nothing else refers to), bytes */
+  ownedBytes: z.number().optional(),
+  /** how many new instances that average is over */
+  ownedSampled: z.number().optional(),
 });
 export type PyInspected = z.infer<typeof pyInspectedSchema>;
 
