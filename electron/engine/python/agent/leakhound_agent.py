@@ -431,14 +431,21 @@ class _Agent:
         # refer to every object are gone (the refcount test below needs them gone)
         samples = self._owned_samples
         self._owned_samples = {}
+        # one type's samples are often another's children (the dict inside each sampled
+        # AuditEvent): references from the sample lists are allowed for in the refcount test
+        held = {}
+        for xs in samples.values():
+            for o in xs:
+                held[id(o)] = held.get(id(o), 0) + 1
         for ins in inspected:
-            xs = samples.pop(ins['type'], None)
+            xs = samples.get(ins['type'])
             if xs:
-                per = [_owned_bytes(x) for x in xs]
+                per = [_owned_bytes(x, held) for x in xs]
                 ins['ownedBytes'] = round(sum(per) / float(len(per)), 1)
                 ins['ownedSampled'] = len(per)
             del xs
         samples.clear()
+        held.clear()
         return {
             'pid': os.getpid(),
             'ppid': os.getppid(),
@@ -638,7 +645,7 @@ _OWNED_SAMPLE = 30
 _NOT_OWNED = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types.FrameType, types.CodeType)
 
 
-def _owned_bytes(x, max_depth=6, max_objects=5000):
+def _owned_bytes(x, held=None, max_depth=6, max_objects=5000):
     """What x alone keeps alive (approximately its dominated size): x, plus each referent
     all of whose references come from x or from what is already x's own (by refcount),
     level by level. Shared objects (interned strings, a path every record points at) are
@@ -665,8 +672,9 @@ def _owned_bytes(x, max_depth=6, max_objects=5000):
         c = None
         for k in list(found):
             c = found[k]
-            # references held here: found's value, the name c, and getrefcount's argument
-            if getrefcount(c) - 3 == inner[k]:
+            # references held here: found's value, the name c, getrefcount's argument (and
+            # the caller's sample lists, counted in held)
+            if getrefcount(c) - 3 - (held.get(k, 0) if held else 0) == inner[k]:
                 own.add(k)
                 try:
                     total += getsizeof(c)

@@ -1,0 +1,23 @@
+// The agent's retained-size approximation (_owned_bytes: referents nothing else refers to,
+// by refcount) measured against the exact figure: what freeing the objects really frees.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const PY = '/usr/bin/python3';
+const ROOT = path.resolve(__dirname, '../..');
+
+describe.skipIf(!existsSync(PY))('Python owned bytes', () => {
+  it('is within 2% of what freeing the objects frees, shared objects left out', () => {
+    const r = spawnSync(PY, [
+      path.join(ROOT, 'test/fixtures/python/owned_bytes_check.py'),
+      path.join(ROOT, 'electron/engine/python/agent'),
+    ]);
+    expect(r.status, r.stderr.toString()).toBe(0);
+    const { approx, exact } = JSON.parse(r.stdout.toString()) as { approx: number; exact: number };
+    // each event holds an int, a set, a dict (with a tuple) and a list of lists: ~1.2 KB
+    expect(exact).toBeGreaterThan(800);
+    expect(Math.abs(approx - exact) / exact).toBeLessThan(0.02);
+  });
+});
