@@ -55,9 +55,11 @@ describe('Flask under gunicorn -w 2 (sync)', () => {
     expect(top.name).toBe('AuditRecord');
     expect(top.countPerRequest).toBeGreaterThan(0.9);
     expect(top.countPerRequest).toBeLessThan(1.1);
-    expect(top.retainerPath.slice(0, 2)).toEqual(['leaky_flask (module)', 'records (list)']);
-    expect(top.retainerPath[2]).toMatch(/^\[\d+\]$/);
+    // holder first: module › global › list[i] › class, the container's type in heldBy
+    expect(top.retainerPath.slice(0, 2)).toEqual(['leaky_flask', 'records']);
+    expect(top.retainerPath[2]).toMatch(/^list\[\d+\]$/);
     expect(top.retainerPath[3]).toBe('AuditRecord');
+    expect(top.heldBy).toMatch(/^leaky_flask › records \(list, \+\d+ entries\)$/);
     expect(top.allocatedAt?.[0].url).toMatch(/leaky_flask\.py$/);
     expect(top.allocatedAt?.[0].line).toBe(55);
     // summed over both workers, each of which took part
@@ -75,7 +77,9 @@ describe('Flask under gunicorn -w 2 (sync)', () => {
   it('finds the untracked dicts of an unbounded per-request cache', async () => {
     running = await startGunicorn('leaky_flask:app');
     const { cmp, captures } = await hunt(running, '/session');
-    const dict = cmp.suspects.find((s) => s.name === 'dict');
+    const dict = cmp.suspects.find(
+      (s) => s.kind === 'collection' && s.heldBy?.startsWith('leaky_flask › _sessions'),
+    );
     const seen = JSON.stringify({
       suspects: cmp.suspects.map((s) => [s.name, s.countDelta, s.countPerRequest]),
       compared: cmp.comparedPids,
@@ -88,10 +92,20 @@ describe('Flask under gunicorn -w 2 (sync)', () => {
     expect(dict, seen).toBeDefined();
     expect(dict?.countPerRequest, seen).toBeGreaterThan(0.9);
     expect(dict?.countPerRequest, seen).toBeLessThan(1.1);
+    expect(dict?.name, seen).toMatch(/^_sessions: dict \+\d+ entries$/);
     expect(dict?.retainerPath.slice(0, 2), JSON.stringify(dict?.retainerPath)).toEqual([
-      'leaky_flask (module)',
-      '_sessions (dict)',
+      'leaky_flask',
+      '_sessions',
     ]);
+    // the str, float and int inside each cached dict are under it, not suspects of their own
+    expect(
+      cmp.suspects.map((s) => s.name),
+      seen,
+    ).toEqual([dict?.name]);
+    expect(
+      dict?.holds?.map((h) => h.name),
+      seen,
+    ).toEqual(expect.arrayContaining(['dict', 'str', 'float']));
     // string contents stay hidden unless asked for
     expect(dict?.retainerPath.join(' ')).not.toContain('sess-');
   });
@@ -101,14 +115,16 @@ describe('Flask under gunicorn -w 2 (sync)', () => {
     // S1→S2 (hundreds of dicts), which must neither hide the leak nor give it a chain
     running = await startGunicorn('leaky_flask:app');
     const { cmp, captures } = await hunt(running, '/session', { coldWorker: true });
-    const dict = cmp.suspects.find((s) => s.name === 'dict');
+    const dict = cmp.suspects.find(
+      (s) => s.kind === 'collection' && s.heldBy?.startsWith('leaky_flask › _sessions'),
+    );
     const seen = JSON.stringify({
       suspects: cmp.suspects.map((s) => [s.name, s.countDelta, s.countPerRequest, s.retainerPath]),
       dicts: captures.map((c) => c.processes.map((p) => [p.pid, p.types['builtins:dict']?.[0]])),
     });
     expect(dict?.countPerRequest, seen).toBeGreaterThan(0.9);
     expect(dict?.countPerRequest, seen).toBeLessThan(1.1);
-    expect(dict?.retainerPath.slice(0, 2), seen).toEqual(['leaky_flask (module)', '_sessions (dict)']);
+    expect(dict?.retainerPath.slice(0, 2), seen).toEqual(['leaky_flask', '_sessions']);
   });
 
   it('gives no suspect for a bounded lru_cache or a cache that fills then plateaus', async () => {
@@ -150,10 +166,8 @@ describe('Flask under gunicorn -w 2 (gthread)', () => {
     expect(cmp.suspects[0].name).toBe('Quote');
     expect(cmp.suspects[0].countPerRequest).toBeGreaterThan(0.9);
     expect(cmp.suspects[0].countPerRequest).toBeLessThan(1.1);
-    expect(cmp.suspects[0].retainerPath.slice(0, 2)).toEqual([
-      'leaky_flask (module)',
-      'quote (_lru_cache_wrapper)',
-    ]);
+    expect(cmp.suspects[0].retainerPath.slice(0, 2)).toEqual(['leaky_flask', 'quote']);
+    expect(cmp.suspects[0].heldBy).toMatch(/^leaky_flask › quote \(_lru_cache_wrapper, \+\d+ entries\)$/);
   });
 
   it('gives no suspect for the clean route', async () => {
@@ -173,7 +187,8 @@ describe('ASGI app under gunicorn -k uvicorn.workers.UvicornWorker', () => {
     expect(leak.cmp.suspects[0].name).toBe('asgi_app.Event');
     expect(leak.cmp.suspects[0].countPerRequest).toBeGreaterThan(0.9);
     expect(leak.cmp.suspects[0].countPerRequest).toBeLessThan(1.1);
-    expect(leak.cmp.suspects[0].retainerPath.slice(0, 2)).toEqual(['asgi_app (module)', 'events (list)']);
+    expect(leak.cmp.suspects[0].retainerPath.slice(0, 2)).toEqual(['asgi_app', 'events']);
+    expect(leak.cmp.suspects[0].heldBy).toMatch(/^asgi_app › events \(list, /);
   });
 });
 
@@ -186,8 +201,9 @@ describe('Django view under gunicorn -w 2', () => {
     expect(leak.cmp.suspects[0].name).toBe('Order');
     expect(leak.cmp.suspects[0].countPerRequest).toBeGreaterThan(0.9);
     expect(leak.cmp.suspects[0].countPerRequest).toBeLessThan(1.1);
-    expect(leak.cmp.suspects[0].retainerPath.slice(0, 2)).toEqual(['django_app (module)', 'orders (dict)']);
-    expect(leak.cmp.suspects[0].retainerPath[2]).toMatch(/^\[\d+\]$/); // int keys are shown, string keys are not
+    expect(leak.cmp.suspects[0].retainerPath.slice(0, 2)).toEqual(['django_app', 'orders']);
+    expect(leak.cmp.suspects[0].retainerPath[2]).toMatch(/^dict\[\d+\]$/); // int keys are shown, string keys are not
+    expect(leak.cmp.suspects[0].heldBy).toMatch(/^django_app › orders \(dict, /);
   });
 });
 

@@ -95,6 +95,42 @@ describe('pythonSuspects', () => {
     ]);
   });
 
+  it('puts builtins no chain reaches under the collection whose entries own them (untracked dicts)', () => {
+    // a dict cache of {'path': str, 'ts': float}: gc finds no referrer of the str and float
+    // (their dicts are untracked), the agent's owned walk says each entry owns one of each
+    const grown = (n: number) =>
+      grow(grow(grow(base, 'builtins:dict', n, 232), 'builtins:str', n, 60), 'builtins:float', n, 24);
+    const inspected = [
+      {
+        type: 'builtins:dict',
+        countDelta: 2000,
+        path: ['app (module)', '_sessions (dict)', '[<str>]', 'dict'],
+        sites: [],
+        ownedBytes: 316,
+        ownedSampled: 30,
+        ownedTypes: { 'builtins:str': 1, 'builtins:float': 1 },
+      },
+      { type: 'builtins:str', countDelta: 2000, path: [], sites: [] },
+      { type: 'builtins:float', countDelta: 2000, path: [], sites: [] },
+    ];
+    const captures = [
+      cap('baseline', 0, [proc(11, base)]),
+      cap('middle', 1000, [proc(11, grown(1000))]),
+      cap('final', 2000, [proc(11, grown(2000), { inspected })]),
+    ];
+    const s = pythonSuspects(captures, 2000);
+    expect(s.map((x) => x.name)).toEqual(['_sessions: dict +2000 entries']);
+    expect(s[0].holds?.map((h) => h.name).sort()).toEqual(['dict', 'float', 'str']);
+    expect(s[0].retainedSizeDelta).toBe(2000 * 316);
+    // without the owned walk's types they stay suspects of their own (what grows is shown)
+    const plain = inspected.map(({ ownedTypes: _t, ...i }) => i);
+    const t = pythonSuspects(
+      [captures[0], captures[1], cap('final', 2000, [proc(11, grown(2000), { inspected: plain })])],
+      2000,
+    );
+    expect(t.map((x) => x.name)).toEqual(['_sessions: dict +2000 entries', 'str', 'float']);
+  });
+
   it('drops a type that grows then plateaus, even when one worker filled later than the other', () => {
     const s = pythonSuspects(
       [

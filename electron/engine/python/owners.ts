@@ -90,7 +90,12 @@ export function ownPythonSuspects(raw: RawPySuspect[]): Suspect[] {
     if (owned && owned > 0) s.retainedSizeDelta = Math.max(s.selfSizeDelta, s.countDelta * owned);
     out.push(s);
   }
-  for (const b of raw.filter((s) => builtin(s.key))) {
+  // what each raw suspect became in the output (a builtin held by a global became its collection)
+  const emitted = new Map<RawPySuspect, RawPySuspect>(classes.map((c) => [c, c]));
+  // builtins with a chain first: the chainless ones may be owned by one of them
+  const builtins = raw.filter((s) => builtin(s.key));
+  const chained = (s: RawPySuspect) => (s.inspected?.path?.length ?? 0) > 0;
+  for (const b of [...builtins.filter(chained), ...builtins.filter((s) => !chained(s))]) {
     const chain = b.inspected?.path ?? [];
     const steps = pythonPathSteps(chain);
     const holder = holderOf(steps, chain);
@@ -98,11 +103,13 @@ export function ownPythonSuspects(raw: RawPySuspect[]): Suspect[] {
     // same collection (the keys of the dict holding SessionStates)
     const owner =
       classes.find((c) => ownerIn(chain, shortOf(c))) ??
-      (holder ? classes.find((c) => c.heldBy?.startsWith(`${holder.name} (`)) : undefined);
+      (holder ? classes.find((c) => c.heldBy?.startsWith(`${holder.name} (`)) : undefined) ??
+      (chain.length ? undefined : emitted.get(ownedBy(raw, b) as RawPySuspect));
     if (owner) {
       addHold(owner, b.name, b.countDelta);
       // the agent's owned bytes already count what each instance keeps alive
       if (!owner.inspected?.ownedBytes) owner.retainedSizeDelta += b.selfSizeDelta;
+      emitted.set(b, owner);
       continue;
     }
     if (holder) {
@@ -111,6 +118,7 @@ export function ownPythonSuspects(raw: RawPySuspect[]): Suspect[] {
         addHold(prev, b.name, b.countDelta);
         prev.retainedSizeDelta += b.retainedSizeDelta;
         prev.selfSizeDelta += b.selfSizeDelta;
+        emitted.set(b, prev);
         continue;
       }
       const c: RawPySuspect = {
@@ -121,16 +129,48 @@ export function ownPythonSuspects(raw: RawPySuspect[]): Suspect[] {
         retainerPath: steps,
         holds: [{ name: b.name, countDelta: b.countDelta }],
       };
+      const owned = b.inspected?.ownedBytes;
+      if (owned && owned > 0) c.retainedSizeDelta = Math.max(c.selfSizeDelta, b.countDelta * owned);
       collections.set(holder.name, c);
+      emitted.set(b, c);
       out.push(c);
       continue;
     }
     // grows on its own: no owner and no holder the agent could find
     b.kind = 'type';
     if (chain.length) b.retainerPath = steps;
+    emitted.set(b, b);
     out.push(b);
   }
+  // back in the given order (app classes first, then by bytes), whichever pass emitted them
+  const rank = new Map<RawPySuspect, number>();
+  for (const [i, s] of raw.entries()) {
+    const o = emitted.get(s) ?? s;
+    if (!rank.has(o)) rank.set(o, i);
+  }
+  out.sort((a, b) => (rank.get(a) ?? 0) - (rank.get(b) ?? 0));
   return out.map(({ key: _k, library: _l, inspected: _i, ...s }) => s);
+}
+
+/**
+ * The suspect whose new instances own this builtin's growth, by the agent's owned walk: at
+ * least half of the builtin's new objects are accounted for by that suspect's instances × how
+ * many of this type one of them owns. For builtins no referrer chain reaches (the str and
+ * float inside untracked dicts, which gc cannot find referrers for).
+ */
+function ownedBy(raw: RawPySuspect[], b: RawPySuspect): RawPySuspect | undefined {
+  let best: RawPySuspect | undefined;
+  let bestShare = 0.5;
+  for (const s of raw) {
+    if (s === b) continue;
+    const per = s.inspected?.ownedTypes?.[b.key] ?? 0;
+    const share = b.countDelta > 0 ? (per * s.countDelta) / b.countDelta : 0;
+    if (share >= bestShare) {
+      best = s;
+      bestShare = share;
+    }
+  }
+  return best;
 }
 
 function addHold(s: Suspect, name: string, countDelta: number): void {

@@ -25,6 +25,8 @@ export const pyInspectedSchema = z.object({
   ownedBytes: z.number().optional(),
   /** how many new instances that average is over */
   ownedSampled: z.number().optional(),
+  /** builtin objects one new instance owns, per type ('builtins:str' → 1.0): what grows under it */
+  ownedTypes: z.record(z.string(), z.number()).optional(),
 });
 export type PyInspected = z.infer<typeof pyInspectedSchema>;
 

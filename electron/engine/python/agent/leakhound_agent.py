@@ -440,9 +440,15 @@ class _Agent:
         for ins in inspected:
             xs = samples.get(ins['type'])
             if xs:
-                per = [_owned_bytes(x, held) for x in xs]
+                tally = {}
+                per = [_owned_bytes(x, held, tally) for x in xs]
                 ins['ownedBytes'] = round(sum(per) / float(len(per)), 1)
                 ins['ownedSampled'] = len(per)
+                # which builtins one instance owns (the str and float in each cached dict): they
+                # grow with it and belong under it, not beside it as suspects of their own
+                kinds = sorted(tally.items(), key=lambda kv: -kv[1])[:8]
+                ins['ownedTypes'] = {_type_key(t): round(n / float(len(per)), 3) for t, n in kinds}
+                tally.clear()
             del xs
         samples.clear()
         held.clear()
@@ -645,7 +651,7 @@ _OWNED_SAMPLE = 30
 _NOT_OWNED = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types.FrameType, types.CodeType)
 
 
-def _owned_bytes(x, held=None, max_depth=6, max_objects=5000):
+def _owned_bytes(x, held=None, tally=None, max_depth=6, max_objects=5000):
     """What x alone keeps alive (approximately its dominated size): x, plus each referent
     all of whose references come from x or from what is already x's own (by refcount),
     level by level. Shared objects (interned strings, a path every record points at) are
@@ -680,6 +686,8 @@ def _owned_bytes(x, held=None, max_depth=6, max_objects=5000):
                     total += getsizeof(c)
                 except Exception:
                     pass
+                if tally is not None and type(c).__module__ == 'builtins':
+                    tally[type(c)] = tally.get(type(c), 0) + 1
                 nxt.append(c)
         c = None
         found.clear()
