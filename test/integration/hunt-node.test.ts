@@ -119,8 +119,8 @@ describe('where the leaking objects were allocated (sampling heap profiler)', ()
     const site = r.suspects[0].allocatedAt?.[0];
     expect(site, JSON.stringify(r.suspects[0])).toBeDefined();
     expect(site?.url).toBe(path.join(NODE_FIXTURES, 'leaky-array.js'));
-    // V8 places a function at its start: the request handler passed to serve()
-    expect(site?.line).toBe(lineOf(path.join(NODE_FIXTURES, 'leaky-array.js'), 'serve(() => {'));
+    // the `new OrderAuditEntry` in the request handler, not the handler's first line
+    expect(site?.line).toBe(lineOf(path.join(NODE_FIXTURES, 'leaky-array.js'), 'new OrderAuditEntry('));
     expect(site?.generated).toBeUndefined();
   });
 
@@ -156,10 +156,10 @@ describe('where the leaking objects were allocated (sampling heap profiler)', ()
     expect(site, JSON.stringify(r.suspects[0])).toMatchObject({
       functionName: 'issue',
       url: source,
-      line: lineOf(source, 'function issue('),
+      line: lineOf(source, 'new SessionTicket('),
       generated: { url: path.join(dir, 'out', 'ticket-server.js') },
     });
-    expect(site?.generated?.line).toBe(lineOf(path.join(dir, 'out', 'ticket-server.js'), 'function issue('));
+    expect(site?.generated?.line).toBe(lineOf(path.join(dir, 'out', 'ticket-server.js'), 'new SessionTicket('));
     expect(h.stdout).toContain(
       `allocated at issue ${source}:${site?.line}:${site?.column} (compiled: ticket-server.js:${site?.generated?.line}:`,
     );

@@ -5,7 +5,9 @@
 //   1. stacks with a frame naming the class (its constructor `OrderAuditEntry`, or a
 //      function whose name contains the class name); the site shown is that frame's
 //      caller, at the `new OrderAuditEntry` written in it (found in its source text);
-//   2. otherwise no site, and a note saying the profile cannot tell (a neighbour's stack
+//   2. else live samples in a function whose own text has `new OrderAuditEntry` (a
+//      constructor that allocates nothing itself has no frame of its own in the stack);
+//   3. otherwise no site, and a note saying the profile cannot tell (a neighbour's stack
 //      would point the developer at the wrong code).
 // Closures get their site from the snapshot itself (where the function literal is).
 // Sites are the innermost user frame (skipping `(root)`, `(program)`, node: internals).
@@ -198,7 +200,20 @@ export function attachAllocationSites(suspects: Suspect[], profile: unknown, per
           return at ? { ...x, ...at } : x;
         }),
     );
-    if (!sites.length) return { ...s, siteNote: UNKNOWN_SITE(cls) };
-    return { ...s, allocatedAt: sites.slice(0, perSuspect) };
+    if (sites.length) return { ...s, allocatedAt: sites.slice(0, perSuspect) };
+    // `new Cls` allocates the object in the caller's frame (the construct stub runs before the
+    // constructor's own frame): a constructor that allocates nothing itself leaves no frame
+    // named Cls, only live samples in the functions whose text does the `new Cls`
+    const callers = merge(
+      stacks
+        .map((st) => siteOf(st))
+        .filter((x): x is AllocationSite => x !== null)
+        .flatMap((x) => {
+          const at = newCallSite(x.url, x.line, cls);
+          return at ? [{ ...x, ...at }] : [];
+        }),
+    );
+    if (callers.length) return { ...s, allocatedAt: callers.slice(0, perSuspect) };
+    return { ...s, siteNote: UNKNOWN_SITE(cls) };
   });
 }

@@ -415,7 +415,9 @@ function describe(
   if (g.kind === 'closure') {
     const rep = top?.node ?? g.members[0];
     const src = own.source(rep);
-    const role = holder?.role ?? (src.fn ? `${src.fn}()` : 'function');
+    // a named function keeps its name beside its role: it is what a developer greps for
+    const fn = src.fn ? `${src.fn}()` : '';
+    const role = holder?.role ? (fn ? `${fn}, ${holder.role}` : holder.role) : fn || 'function';
     s.name = `(closure) ${role} at ${shortUrl(src.url)}:${src.line}:${src.column}`;
     const caps = own.captures(rep);
     if (caps.length) s.captures = caps;
