@@ -66,11 +66,11 @@ describe('UI: a hunt from the form to the retainer path', () => {
     const suspects = page.getByTestId('suspect');
     await expect.poll(() => suspects.first().textContent()).toContain('OrderAuditEntry');
     await expect.poll(() => suspects.first().textContent()).toContain('audit');
-    // where it was allocated, at the script's own line (1-based, as editors number them)
+    // where it was allocated: the `new OrderAuditEntry` line (1-based, as editors number them)
     const handlerLine =
       readFileSync(fixture('leaky-array.js'), 'utf8')
         .split('\n')
-        .findIndex((l) => l.includes('serve(() => {')) + 1;
+        .findIndex((l) => l.includes('new OrderAuditEntry(')) + 1;
     await expect.poll(() => suspects.first().textContent()).toContain(`leaky-array.js:${handlerLine}:`);
     await shot(page, '04-verdict-leak');
     expect(problems).toEqual([]);
