@@ -54,8 +54,13 @@ describe('buildReportHtml', () => {
     const summary = html.slice(html.indexOf('id="summary"'), html.indexOf('id="growth"'));
     expect(summary).toContain('2026-11-25 16:30 UTC');
     expect(summary).toContain('node server.js');
-    expect(summary).toContain('3,000 requests over 30 s (100 per second, 3 errors, 0.1%)');
-    expect(summary).toContain('the whole run took 48 s');
+    expect(summary).toContain('3,000 requests (100 per second while loading, 3 errors, 0.1%)');
+    // one duration, the shared one: first request to last measurement (not the folder's 48 s)
+    expect(summary).toContain('hunt time 30 s (from the first request to the last measurement)');
+    expect(summary).toMatch(
+      /Hunt time<\/div><div class="v">30 s<\/div><div class="s">from the first request/,
+    );
+    expect(summary).not.toContain('48 s');
     expect(summary).toContain('Verdict: memory leak.');
     expect(summary).toContain('412 B per request (95% confidence interval 396 B to 428 B)');
     expect(summary).toContain('every million requests keeps about 412 MB more');
@@ -98,6 +103,42 @@ describe('buildReportHtml', () => {
     expect(sus).toMatch(/\(GC roots\)<\/span><span class="arrow">→<\/span><span class="step">registry/);
     expect(sus).toContain('Allocated at');
     expect(sus.match(/<tbody class="suspect">/g)).toHaveLength(3);
+  });
+
+  it('reads a suspect as an owner: holder, captures, what grew inside it, its growth, ranked paths, or why no site', () => {
+    const r = leakyResult();
+    r.suspects[0] = {
+      ...r.suspects[0],
+      name: "(closure) bus.on('config-changed') handler at srv.js:8:29",
+      kind: 'closure',
+      heldBy: "srv.js › bus › 'config-changed' listeners (+3000)",
+      captures: ['w: RequestWatcher'],
+      holds: [{ name: 'RequestWatcher', countDelta: 3000 }],
+      growth: {
+        intervals: [
+          { requests: 1500, count: 1500, perRequest: 1 },
+          { requests: 1500, count: 1500, perRequest: 1 },
+        ],
+        range: [1, 1],
+      },
+      retainerPaths: [
+        { path: ['srv.js (module)', 'bus', '_events', 'config-changed', '[7]'], count: 2990 },
+        { path: ['srv.js (module)', 'bus', '_eventsCount'], count: 10 },
+      ],
+      allocatedAt: undefined,
+      siteNote: 'the sampling profile cannot tell',
+    };
+    const sus = buildReportHtml(r);
+    const part = sus.slice(sus.indexOf('id="suspects"'), sus.indexOf('id="processes"'));
+    expect(part).toContain('Suspect (owner)');
+    // the event name is a string from the heap: redacted like every string content
+    expect(part).toMatch(/held by srv\.js › bus › string\(len=16, sha256:[0-9a-f]+\) listeners \(\+3000\)/);
+    expect(part).toContain('captures w: RequestWatcher');
+    expect(part).toContain('grew with it: RequestWatcher +3000');
+    expect(part).toContain('grows 1.00/request in each of 2 intervals');
+    expect(part).toContain('also by');
+    expect(part).toContain('(2,990 objects)');
+    expect(part).toContain('unknown: the sampling profile cannot tell');
   });
 
   it('tables the processes and the environment needed to repeat the run', () => {

@@ -1,7 +1,9 @@
 // The report's tables: load, suspects, processes, environment, allocation sites. Each returns
 // escaped HTML; every text that came out of the heap goes through the Redactor first.
+import { HUNT_TIME_LABEL, huntTimeMs, huntTimeText } from '../../../shared/hunt-time';
 import type { AllocationSite, Result, Suspect } from '../../../shared/result';
 import { siteCompiled, siteWhere } from '../../../shared/sites';
+import { suspectDetailLines, suspectGrowthText, suspectPaths } from '../../../shared/suspect-text';
 import { bytes, duration, esc, int, ms, num, signedBytes, when } from './format';
 import type { Redactor } from './redact';
 import { RUNTIME_NAMES } from './summary';
@@ -24,8 +26,8 @@ export function loadHtml(r: Result): string {
     : '';
   return `
 <table class="load">
-<thead><tr>${th('Requests served', true)}${th('Requests per second', true)}${th('Load duration', true)}${th('Errors', true)}${th('Error rate', true)}</tr></thead>
-<tbody><tr>${td(int(l.requests), 'n')}${td(num(l.rps, 0), 'n')}${td(duration(l.durationMs), 'n')}${td(int(l.errors), 'n')}${td(pct(l.errors), 'n')}</tr></tbody>
+<thead><tr>${th('Requests served', true)}${th('Requests per second while loading', true)}${th(HUNT_TIME_LABEL, true)}${th('Errors', true)}${th('Error rate', true)}</tr></thead>
+<tbody><tr>${td(int(l.requests), 'n')}${td(num(l.rps, 0), 'n')}${td(huntTimeText(huntTimeMs(r)), 'n')}${td(int(l.errors), 'n')}${td(pct(l.errors), 'n')}</tr></tbody>
 </table>
 <table class="latency">
 <thead><tr>${th('Latency')}${th('p50', true)}${th('p90', true)}${th('p95', true)}${th('p99', true)}${th('max', true)}${th('mean', true)}</tr></thead>
@@ -50,6 +52,30 @@ export function siteText(s: AllocationSite, red: Redactor): string {
   // tracemalloc gives no function names: then the file and line say it all.
   const fn = s.functionName ? `${esc(red.text(s.functionName))} ` : '';
   return `${fn}<span class="mono">${esc(red.text(where))}</span>`;
+}
+
+/** Who holds it, what it captures, what grew inside it, and its own growth per interval. */
+function ownerHtml(s: Suspect, red: Redactor): string {
+  const lines = suspectDetailLines(s);
+  const growth = suspectGrowthText(s);
+  if (growth) lines.push(`grows ${growth}`);
+  if (!lines.length) return '';
+  return `<ul class="owner">${lines.map((l) => `<li>${esc(red.text(l))}</li>`).join('')}</ul>`;
+}
+
+/** Up to three distinct ranked retainer paths, most objects first. */
+function pathsHtml(s: Suspect, red: Redactor): string {
+  const paths = suspectPaths(s).slice(0, 3);
+  if (!paths.length)
+    return `<div class="path"><span class="label">Retained by</span>${pathHtml([], red)}</div>`;
+  return paths
+    .map(
+      (p, i) =>
+        `<div class="path"><span class="label">${i === 0 ? 'Retained by' : 'also by'}</span>${pathHtml(p.path, red)}${
+          p.count != null && paths.length > 1 ? ` <span class="muted">(${int(p.count)} objects)</span>` : ''
+        }</div>`,
+    )
+    .join('');
 }
 
 function sitesHtml(sites: AllocationSite[] | undefined, red: Redactor): string {
@@ -78,10 +104,10 @@ export function suspectsHtml(r: Result, red: Redactor, limit = 10): string {
         `<span${strong ? ' class="strong-evidence"' : ''}>${s.countPerRequest.toFixed(2)}</span>`,
         'n',
       )}${td(signedBytes(s.retainedSizeDelta), 'n')}${td(signedBytes(s.selfSizeDelta), 'n')}</tr>
-<tr class="detail"><td></td><td colspan="5"><div class="path"><span class="label">Retained by</span>${pathHtml(
-        s.retainerPath,
+<tr class="detail"><td></td><td colspan="5">${ownerHtml(s, red)}${pathsHtml(s, red)}${sitesHtml(
+        s.allocatedAt,
         red,
-      )}</div>${sitesHtml(s.allocatedAt, red)}${perProcessHtml(s)}</td></tr>
+      )}${s.siteNote && !s.allocatedAt?.length ? `<div class="sites muted"><span class="label">Allocated at</span>unknown: ${esc(s.siteNote)}</div>` : ''}${perProcessHtml(s)}</td></tr>
 </tbody>`;
     })
     .join('\n');
@@ -90,7 +116,7 @@ export function suspectsHtml(r: Result, red: Redactor, limit = 10): string {
       ? `<p class="muted">${r.suspects.length - limit} smaller suspects are in result.json.</p>`
       : '';
   return `<table class="suspects">
-<thead><tr>${th('#', true)}${th('Object class')}${th('New objects', true)}${th('Per request', true)}${th('Retained growth', true)}${th('Own size growth', true)}</tr></thead>
+<thead><tr>${th('#', true)}${th('Suspect (owner)')}${th('New objects', true)}${th('Per request', true)}${th('Retained growth', true)}${th('Own size growth', true)}</tr></thead>
 ${rows}
 </table>
 <p class="muted">"Per request" close to a whole number (1.00, 2.00) is strong evidence: each request leaves that many objects behind. Retained growth is the memory that would be freed if those objects were released.</p>${more}`;

@@ -113,6 +113,8 @@ tbody.suspect tr.detail td { border-bottom: 1px solid #d1d5db; padding-top: 0; p
 .path .arrow { color: #6b7280; padding: 0 3px; }
 .path .label, .sites .label { font-weight: 700; color: #4b5563; font-size: 7.8pt; text-transform: uppercase; letter-spacing: .05em; margin-right: 4px; }
 .sites { font-size: 8.4pt; margin-top: 2px; }
+.owner { font-size: 8.4pt; margin: 0 0 2px; padding-left: 14px; color: #1f2937; }
+.owner li { margin: 0; }
 .muted { color: #6b7280; }
 .repeat { background: #f9fafb; border: 1px solid #e5e7eb; padding: 6px 8px; white-space: pre-wrap; overflow-wrap: anywhere; break-inside: avoid; }
 .doc-foot { margin-top: 18px; border-top: 1px solid #d1d5db; padding-top: 6px; font-size: 8pt; color: #4b5563; break-inside: avoid; }
