@@ -258,6 +258,10 @@ export const resultSchema = z.object({
   status: runStatusSchema,
   startedAt: z.string(),
   endedAt: z.string().nullable(),
+  /** what hunt time counts (shared/hunt-time.ts), in ms since the run started (the samples' clock) */
+  span: z
+    .object({ firstRequestT: z.number().nullable(), lastMeasurementT: z.number().nullable() })
+    .optional(),
   leakhoundVersion: z.string(),
   host: z.object({ hostname: z.string(), platform: z.string(), cpus: z.number(), totalMemBytes: z.number() }),
   options: z.record(z.string(), z.unknown()),

@@ -1,4 +1,5 @@
 // The few lines a person reads at the end of a hunt.
+import { huntTimeLine } from '../../shared/hunt-time';
 import type { Result } from '../../shared/result';
 import {
   pathText,
@@ -32,6 +33,7 @@ export function formatSummary(r: Result, dir: string): string {
       `load: ${l.requests} requests, ${Math.round(l.rps)} rps, p50 ${l.latencyMs.p50.toFixed(2)} ms, p99 ${l.latencyMs.p99.toFixed(2)} ms, ${l.errors} errors`,
     );
   }
+  lines.push(huntTimeLine(r));
   const rem = r.target.remote;
   if (rem)
     lines.push(

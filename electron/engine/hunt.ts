@@ -102,6 +102,8 @@ export class Hunt extends EventEmitter {
   private heapPoll: NodeJS.Timeout | null = null;
   private readonly startedAt = new Date();
   private readonly t0 = performance.now();
+  /** when the first request went out (ms since t0): where hunt time starts */
+  private firstRequestT: number | null = null;
   private targetDied = false;
   /** the target is alive but answered nothing for too long */
   private targetHung = false;
@@ -348,6 +350,7 @@ export class Hunt extends EventEmitter {
       if (seg > 0) {
         this.setPhase('load', (seg - 1) / plan.segments, `load segment ${seg} of ${plan.segments}`);
         if (seg === 1) this.measuredStart = performance.now();
+        if (seg === 1 && o.load === 'command') this.firstRequestT ??= this.ms();
         if (seg === 1 && o.load === 'command')
           this.loadCommand = ExternalLoad.start(o.loadCommand as string, this.dir, target, (m) =>
             this.log('info', m),
@@ -567,6 +570,7 @@ export class Hunt extends EventEmitter {
     budget: { requests?: number; durationMs?: number },
   ): Promise<void> {
     if (this.stopRequested || this.targetDied) return;
+    this.firstRequestT ??= this.ms();
     const o = this.options;
     // A target that stops answering (deadlock, GC death spiral) must not stall the hunt
     // for hours of timeouts: no response for this long ends the load with a clear reason.
@@ -844,6 +848,10 @@ export class Hunt extends EventEmitter {
       status,
       startedAt: this.startedAt.toISOString(),
       endedAt: new Date().toISOString(),
+      span: {
+        firstRequestT: this.firstRequestT ?? this.checkpoints[0]?.t ?? null,
+        lastMeasurementT: this.checkpoints.at(-1)?.t ?? null,
+      },
       leakhoundVersion: VERSION,
       host: hostInfo(),
       options: this.options as unknown as Record<string, unknown>,

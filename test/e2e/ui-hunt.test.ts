@@ -2,8 +2,12 @@
 // retainer path to the leaking class → reopen from history; and a clean server says
 // "no leak". Hunts are ~3000 requests so each test stays well under a minute.
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildReportHtml } from '../../electron/engine/report/html';
+import { huntTimeMs, huntTimeText } from '../../shared/hunt-time';
+import { resultSchema } from '../../shared/result';
 import { fixture, openApp, shot, startUi, type UiEnv } from './ui-helpers';
 
 let env: UiEnv;
@@ -75,6 +79,26 @@ describe('UI: a hunt from the form to the retainer path', () => {
     await shot(page, '04-verdict-leak');
     expect(problems).toEqual([]);
   }, 90_000);
+
+  it("shows the report's duration: one hunt time, first request to last measurement", async () => {
+    const { page, problems } = await openApp(env);
+    await page.goto(`http://127.0.0.1:${env.serve.port}/#/runs/${leakyRun}/verdict`);
+    await page.getByTestId('hunt-time').waitFor();
+    const result = resultSchema.parse(
+      JSON.parse(readFileSync(path.join(env.dataDir, 'runs', leakyRun, 'result.json'), 'utf8')),
+    );
+    const shown = await page.getByTestId('hunt-time').textContent();
+    expect(shown).toBe(huntTimeText(huntTimeMs(result)));
+    expect(result.span?.firstRequestT).toBeGreaterThan(0);
+    const side = await page.locator('aside.side').textContent();
+    expect(side).toContain(`Hunt time${shown} (from the first request to the last measurement)`);
+    expect(side).not.toContain('Duration');
+    // the report of the same run prints the same figure under the same name
+    const html = buildReportHtml(result);
+    expect(html).toContain(`<div class="k">Hunt time</div><div class="v">${shown}</div>`);
+    expect(html).toContain(`hunt time ${shown} (from the first request to the last measurement)`);
+    expect(problems).toEqual([]);
+  }, 30_000);
 
   it('opens the diff, selects the leaking class and expands a retainer path to it', async () => {
     const { page, problems } = await openApp(env);

@@ -1,14 +1,15 @@
 // The report as one self-contained HTML document (inline CSS and SVG, no scripts, nothing
 // remote), built from a Result alone so the desktop app, the CLI and tests all print the
 // same thing. Pure: same Result and options, same bytes.
+import { HUNT_TIME_LABEL, HUNT_TIME_MEANS, huntTimeMs, huntTimeText } from '../../../shared/hunt-time';
 import type { Result } from '../../../shared/result';
 import { attachHtml } from './attach-section';
 import { growthChartSvg } from './chart';
-import { bytesPer, duration, esc, int, num, when } from './format';
+import { bytesPer, esc, int, num, when } from './format';
 import { Redactor } from './redact';
 import { environmentHtml, loadHtml, processesHtml, pythonSitesHtml, suspectsHtml } from './sections';
 import { documentStart, type Paper, reportCss } from './styles';
-import { runDurationMs, summaryHtml, verdictTitle } from './summary';
+import { summaryHtml, verdictTitle } from './summary';
 
 export interface ReportHtmlOptions {
   /** print heap string contents (the report then says so on its first page) */
@@ -51,7 +52,6 @@ const BASIS: Record<Result['verdict']['basis'], string> = {
 
 function figuresHtml(r: Result): string {
   const v = r.verdict;
-  const wall = runDurationMs(r);
   const fig = (k: string, val: string, sub: string) =>
     `<div class="figure"><div class="k">${k}</div><div class="v">${val}</div><div class="s">${sub}</div></div>`;
   return `<div class="figures">${[
@@ -70,7 +70,11 @@ function figuresHtml(r: Result): string {
       r.load ? int(r.load.requests) : '–',
       r.load ? `${num(r.load.rps, 0)}/s, ${int(r.load.errors)} errors` : 'no load recorded',
     ),
-    fig('Run time', wall === null ? '–' : duration(wall), esc(when(r.startedAt))),
+    fig(
+      HUNT_TIME_LABEL,
+      huntTimeText(huntTimeMs(r)),
+      `${HUNT_TIME_MEANS}; started ${esc(when(r.startedAt))}`,
+    ),
   ].join('')}</div>`;
 }
 

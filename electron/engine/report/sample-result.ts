@@ -71,6 +71,7 @@ export function sampleResult(opts: SampleResultOptions = {}): Result {
     status: 'finished',
     startedAt: '2026-11-25T16:30:00.000Z',
     endedAt: '2026-11-25T16:30:48.000Z',
+    span: { firstRequestT: warm, lastMeasurementT: warm + durationMs },
     leakhoundVersion: '0.1.0',
     host: { hostname: 'build-07', platform: 'linux', cpus: 2, totalMemBytes: 24e9 },
     options: {

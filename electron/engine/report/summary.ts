@@ -1,7 +1,8 @@
 // The first paragraph of the report: what was hunted, when, for how long, and the verdict in
 // words an ops lead can repeat in an incident channel. Returns HTML (escaped here).
+import { HUNT_TIME_MEANS, huntTimeMs, huntTimeText } from '../../../shared/hunt-time';
 import type { Result } from '../../../shared/result';
-import { bytes, bytesPer, duration, esc, int, num, when } from './format';
+import { bytes, bytesPer, esc, int, num, when } from './format';
 import type { Redactor } from './redact';
 
 export const RUNTIME_NAMES: Record<Result['target']['runtime'], string> = {
@@ -29,15 +30,6 @@ function basisWords(r: Result): string {
   }
 }
 
-/** Wall time of the run: ended − started, else the load's duration. */
-export function runDurationMs(r: Result): number | null {
-  if (r.endedAt) {
-    const d = Date.parse(r.endedAt) - Date.parse(r.startedAt);
-    if (Number.isFinite(d) && d >= 0) return d;
-  }
-  return r.load?.durationMs ?? null;
-}
-
 export function ciText(ci: readonly [number, number]): string {
   return `95% confidence interval ${bytesPer(ci[0])} to ${bytesPer(ci[1])}`;
 }
@@ -50,19 +42,16 @@ export function summaryHtml(r: Result, red: Redactor): string {
     r.target.pid ? ` (pid ${r.target.pid})` : ''
   }`;
   const verb = r.target.mode === 'attach' ? 'attached to the running' : 'started the';
-  const wall = runDurationMs(r);
   const l = r.load;
   const loadPart = l
-    ? ` and sent it ${int(l.requests)} requests over ${duration(l.durationMs)} (${num(l.rps, 0)} per second, ${
+    ? ` and sent it ${int(l.requests)} requests (${num(l.rps, 0)} per second while loading, ${
         l.errors
           ? `${int(l.errors)} errors, ${num((100 * l.errors) / Math.max(1, l.requests + l.errors), 1)}%`
           : 'no errors'
       })`
     : '';
   s.push(
-    `On ${when(r.startedAt)}, leakhound ${verb} ${who}${loadPart}; the whole run took ${
-      wall === null ? 'an unknown time' : duration(wall)
-    }.`,
+    `On ${when(r.startedAt)}, leakhound ${verb} ${who}${loadPart}; hunt time ${huntTimeText(huntTimeMs(r))} (${HUNT_TIME_MEANS}).`,
   );
   if (!l) s.push('No load figures were recorded.');
 

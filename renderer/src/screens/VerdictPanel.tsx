@@ -2,92 +2,19 @@
 // then why in plain words, then the suspects with the path that keeps them alive.
 import { useMemo, useState } from 'react';
 import type uPlot from 'uplot';
-import type { Suspect } from '../../../shared/result';
-import { siteCompiled, siteWhere } from '../../../shared/sites';
+import { HUNT_TIME_LABEL, HUNT_TIME_MEANS, huntTimeMs, huntTimeText } from '../../../shared/hunt-time';
+import { suspectSearchText } from '../../../shared/suspect-text';
 import { Chart } from '../components/Chart';
 import { Empty, Loading } from '../components/States';
-import {
-  fmtBytes,
-  fmtDeltaBytes,
-  fmtDeltaInt,
-  fmtDuration,
-  fmtInt,
-  fmtMs,
-  fmtNum,
-  verdictLabel,
-} from '../lib/format';
-import { href } from '../lib/router';
+import { fmtBytes, fmtDeltaBytes, fmtDeltaInt, fmtInt, fmtMs, fmtNum, verdictLabel } from '../lib/format';
 import { call } from '../lib/transport';
 import type { RunState } from '../lib/useRun';
-
-function RetainerPath({ path }: { path: string[] }) {
-  if (path.length === 0) return <span className="muted">no path recorded</span>;
-  return (
-    <ol className="path" aria-label="Retainer path from the GC roots">
-      {path.map((step, i) => (
-        // biome-ignore lint/suspicious/noArrayIndexKey: a path can repeat names
-        <li key={i}>
-          {i > 0 ? (
-            <span className="path-arrow" aria-hidden="true">
-              →
-            </span>
-          ) : null}
-          <span className={`path-step${i === path.length - 1 ? ' path-end' : ''}`}>{step}</span>
-        </li>
-      ))}
-    </ol>
-  );
-}
-
-function SuspectCard({ s, rank, id }: { s: Suspect; rank: number; id: string }) {
-  return (
-    <article className="suspect" data-testid="suspect">
-      <header>
-        <span className="rank">#{rank}</span>
-        <strong className="mono">{s.name}</strong>
-        <a className="muted small" href={href({ name: 'run', id, tab: 'diff', cls: s.name })}>
-          open in diff →
-        </a>
-      </header>
-      <dl className="kv">
-        <dt>Count growth</dt>
-        <dd>{fmtDeltaInt(s.countDelta)}</dd>
-        <dt>Per request</dt>
-        <dd>{fmtNum(s.countPerRequest, 3)}</dd>
-        <dt>Self size Δ</dt>
-        <dd>{fmtDeltaBytes(s.selfSizeDelta)}</dd>
-        <dt>Retained Δ</dt>
-        <dd>{fmtDeltaBytes(s.retainedSizeDelta)}</dd>
-      </dl>
-      <RetainerPath path={s.retainerPath} />
-      {s.allocatedAt?.length ? (
-        <div className="alloc">
-          <span className="muted">Allocated at</span>
-          <ul>
-            {s.allocatedAt.slice(0, 3).map((a) => (
-              <li key={`${a.url}:${a.line}:${a.column}`} className="mono">
-                {a.functionName || '(anonymous)'} {siteWhere(a)}
-                {siteCompiled(a)} · {fmtBytes(a.bytes)}
-              </li>
-            ))}
-          </ul>
-        </div>
-      ) : null}
-      {s.perProcess?.length ? (
-        <div className="muted small">
-          per process:{' '}
-          {s.perProcess
-            .map((p) => `pid ${p.pid} ${fmtDeltaInt(p.countDelta)} (${fmtDeltaBytes(p.sizeDelta)})`)
-            .join(' · ')}
-        </div>
-      ) : null}
-    </article>
-  );
-}
+import { SuspectCard } from './SuspectCard';
 
 export function VerdictPanel({ id, state }: { id: string; state: RunState }) {
   const [exported, setExported] = useState<string | null>(null);
   const [exporting, setExporting] = useState<string | null>(null);
+  const [filter, setFilter] = useState('');
   const r = state.result;
   const checkpoints = r?.checkpoints.length ? r.checkpoints : state.checkpoints;
   // The series the verdict is fitted on (memory after a forced GC at each checkpoint), with
@@ -193,7 +120,21 @@ export function VerdictPanel({ id, state }: { id: string; state: RunState }) {
                 {r.snapshots.length === 0 ? ' (no heap snapshots were taken in this run)' : ''}.
               </p>
             ) : (
-              r.suspects.slice(0, 5).map((s, i) => <SuspectCard key={s.name} s={s} rank={i + 1} id={id} />)
+              <>
+                {r.suspects.length > 1 ? (
+                  <input
+                    type="search"
+                    className="suspect-filter"
+                    aria-label="Filter suspects"
+                    placeholder="Filter by class, holder or captured name"
+                    value={filter}
+                    onChange={(e) => setFilter(e.target.value)}
+                  />
+                ) : null}
+                {shownSuspects(r.suspects, filter).map(({ s, rank }) => (
+                  <SuspectCard key={`${rank}:${s.name}`} s={s} rank={rank} id={id} />
+                ))}
+              </>
             )}
           </section>
         </div>
@@ -214,8 +155,11 @@ export function VerdictPanel({ id, state }: { id: string; state: RunState }) {
             </dd>
             <dt>Errors</dt>
             <dd>{fmtInt(r.load?.errors)}</dd>
-            <dt>Duration</dt>
-            <dd>{fmtDuration(r.load?.durationMs)}</dd>
+            <dt title={HUNT_TIME_MEANS}>{HUNT_TIME_LABEL}</dt>
+            <dd>
+              <span data-testid="hunt-time">{huntTimeText(huntTimeMs(r))}</span>{' '}
+              <span className="muted">({HUNT_TIME_MEANS})</span>
+            </dd>
             <dt>Snapshots</dt>
             <dd>
               {r.snapshots.length
@@ -251,4 +195,15 @@ export function VerdictPanel({ id, state }: { id: string; state: RunState }) {
       </div>
     </div>
   );
+}
+
+/** The top five, or with a filter every suspect whose owner or inner classes match it (ranks kept). */
+function shownSuspects<T extends Parameters<typeof suspectSearchText>[0]>(
+  all: T[],
+  filter: string,
+): Array<{ s: T; rank: number }> {
+  const ranked = all.map((s, i) => ({ s, rank: i + 1 }));
+  const q = filter.trim().toLowerCase();
+  if (!q) return ranked.slice(0, 5);
+  return ranked.filter(({ s }) => suspectSearchText(s).includes(q));
 }
