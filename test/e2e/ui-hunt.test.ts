@@ -70,6 +70,12 @@ describe('UI: a hunt from the form to the retainer path', () => {
     const suspects = page.getByTestId('suspect');
     await expect.poll(() => suspects.first().textContent()).toContain('OrderAuditEntry');
     await expect.poll(() => suspects.first().textContent()).toContain('audit');
+    // read as an owner: the module variable holding the entries, and its growth per interval
+    const owner = page.getByTestId('suspect-owner').first();
+    await expect
+      .poll(() => owner.textContent())
+      .toMatch(/held by leaky-array\.js › audit \(Array, \+\d+ entries\)/);
+    await expect.poll(() => owner.textContent()).toMatch(/grows 1\.00\/request in each of 2 intervals/);
     // where it was allocated: the `new OrderAuditEntry` line (1-based, as editors number them)
     const handlerLine =
       readFileSync(fixture('leaky-array.js'), 'utf8')

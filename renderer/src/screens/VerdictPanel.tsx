@@ -6,7 +6,7 @@ import { HUNT_TIME_LABEL, HUNT_TIME_MEANS, huntTimeMs, huntTimeText } from '../.
 import { suspectSearchText } from '../../../shared/suspect-text';
 import { Chart } from '../components/Chart';
 import { Empty, Loading } from '../components/States';
-import { fmtBytes, fmtDeltaBytes, fmtDeltaInt, fmtInt, fmtMs, fmtNum, verdictLabel } from '../lib/format';
+import { fmtBytes, fmtDeltaBytes, fmtInt, fmtMs, verdictLabel } from '../lib/format';
 import { call } from '../lib/transport';
 import type { RunState } from '../lib/useRun';
 import { SuspectCard } from './SuspectCard';
