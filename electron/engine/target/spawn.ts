@@ -9,6 +9,7 @@ import { killTree } from '../proc/kill';
 import { MARKER_VAR, newMarker, pidsMarked } from '../proc/marker';
 import { isPortFree, pickFreePort, pidsListeningOn } from '../proc/ports';
 import { descendants } from '../proc/procfs';
+import { explainMissingModule, missingModule } from '../python/interpreter';
 import { PORT_PLACEHOLDER, resolveExecutable, splitCommand, substitutePort } from './command';
 import { waitForPort } from './ready';
 import { LineTail } from './tail';
@@ -165,6 +166,11 @@ export class SpawnedTarget {
         throw new UserError(
           `the target exited with code 0 before listening on ${host}:${port}: if it daemonises itself (e.g. gunicorn --daemon), run it in the foreground, or start it yourself and use --attach PID${tailText}`,
         );
+      const module = missingModule(tail);
+      const why = module
+        ? await explainMissingModule(module, { executable, argv: argvTemplate, cwd: opts.cwd, env })
+        : null;
+      if (why) throw new UserError(`${why}${tailText.replace(/^; /, '\n')}`);
       throw new UserError(`the target ${how} before listening on ${host}:${port}${tailText}`);
     }
     if (ready === 'aborted') throw new UserError('stopped before the target was ready');
