@@ -18,6 +18,7 @@ export async function analyzeCommand(
     {
       requestsBetween: flags.requests as number | undefined,
       revealStrings: flags['reveal-strings'] === true,
+      cache: flags['no-cache'] !== true,
       onProgress: (p) => {
         if (tty) out.write(`\r\x1b[2K${p.phase} ${Math.round(p.percent)}%`);
       },

@@ -124,6 +124,11 @@ export const COMMANDS: Record<string, CommandSpec> = {
       },
       { name: 'reveal-strings', kind: 'bool', help: 'show heap string contents' },
       { name: 'json', kind: 'bool', help: 'print JSON instead of text' },
+      {
+        name: 'no-cache',
+        kind: 'bool',
+        help: 'neither read nor write the analysis cache (~/.cache/leakhound/heap, capped by LEAKHOUND_HEAP_CACHE_MB)',
+      },
     ],
     positionals: [1, 3],
   },

@@ -3,7 +3,9 @@
 // reads them back and redoes only the cheap steps (retained sizes, distances, classes,
 // id index), skipping the parse and the dominator computation. Stale when the snapshot's
 // size or mtime changed.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { classTotals, computeClasses } from './aggregate';
 import { dominatedChildren, retainedSizes, treePreorder } from './dominators';
@@ -32,8 +34,60 @@ interface Header {
   arrays: Array<{ name: string; type: 'u8' | 'u32' | 'f64'; length: number; offset: number }>;
 }
 
+/**
+ * Where a snapshot's cache lives: beside it inside a leakhound run folder (it goes when the run
+ * is deleted), else in the user's cache folder ($LEAKHOUND_CACHE_DIR/heap, $XDG_CACHE_HOME/
+ * leakhound/heap or ~/.cache/leakhound/heap), never beside a snapshot the user keeps elsewhere.
+ */
 export function cachePath(file: string, cacheDir?: string): string {
-  return cacheDir ? path.join(cacheDir, `${path.basename(file)}.lhidx`) : `${file}.lhidx`;
+  if (cacheDir) return path.join(cacheDir, `${path.basename(file)}.lhidx`);
+  const dir = path.dirname(file);
+  if (fs.existsSync(path.join(dir, 'run.json')) || fs.existsSync(path.join(dir, 'result.json')))
+    return `${file}.lhidx`;
+  // the path's hash keeps two snapshots of the same name apart
+  const tag = createHash('sha256').update(path.resolve(file)).digest('hex').slice(0, 12);
+  return path.join(userCacheDir(), `${path.basename(file)}-${tag}.lhidx`);
+}
+
+export function userCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.LEAKHOUND_CACHE_DIR) return path.join(env.LEAKHOUND_CACHE_DIR, 'heap');
+  const base = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'leakhound', 'heap');
+}
+
+/** Cap of the user cache folder (LEAKHOUND_HEAP_CACHE_MB, default 4096 MB): oldest go first. */
+export function capCacheDir(dir: string, keep: string, capBytes = cacheCapBytes()): string[] {
+  let entries: Array<{ file: string; size: number; mtimeMs: number }>;
+  try {
+    entries = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.lhidx'))
+      .map((f) => {
+        const st = fs.statSync(path.join(dir, f));
+        return { file: path.join(dir, f), size: st.size, mtimeMs: st.mtimeMs };
+      });
+  } catch {
+    return [];
+  }
+  let total = entries.reduce((s, e) => s + e.size, 0);
+  const removed: string[] = [];
+  for (const e of entries.sort((a, b) => a.mtimeMs - b.mtimeMs)) {
+    if (total <= capBytes) break;
+    if (e.file === keep) continue;
+    try {
+      fs.unlinkSync(e.file);
+      total -= e.size;
+      removed.push(e.file);
+    } catch {
+      // another process took it: fine
+    }
+  }
+  return removed;
+}
+
+function cacheCapBytes(): number {
+  const mb = Number(process.env.LEAKHOUND_HEAP_CACHE_MB);
+  return (Number.isFinite(mb) && mb >= 0 ? mb : 4096) * 2 ** 20;
 }
 
 const typeOf = (a: Arr): 'u8' | 'u32' | 'f64' =>
@@ -85,6 +139,12 @@ export function saveAnalysis(a: HeapAnalysis, cacheDir?: string): string | null 
     const lenBuf = Buffer.alloc(8);
     lenBuf.writeUInt32LE(hjson.length, 0);
     hjson.copy(prefix, 8);
+    const inUserCache = path.dirname(out) === userCacheDir() && !cacheDir;
+    if (inUserCache) {
+      // bigger than the whole cap: not worth keeping
+      if (offset > cacheCapBytes()) return null;
+      fs.mkdirSync(path.dirname(out), { recursive: true, mode: 0o700 });
+    }
     const tmp = `${out}.${process.pid}.tmp`;
     const fd = fs.openSync(tmp, 'w');
     try {
@@ -98,10 +158,15 @@ export function saveAnalysis(a: HeapAnalysis, cacheDir?: string): string | null 
         const rest = (8 - (arr.byteLength % 8)) % 8;
         if (rest) fs.writeSync(fd, pad.subarray(0, rest));
       }
-    } finally {
+    } catch (e) {
       fs.closeSync(fd);
+      // a full disk leaves no half-written cache behind
+      fs.rmSync(tmp, { force: true });
+      throw e;
     }
+    fs.closeSync(fd);
     fs.renameSync(tmp, out);
+    if (inUserCache) capCacheDir(path.dirname(out), out);
     return out;
   } catch {
     return null;
