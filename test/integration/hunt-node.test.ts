@@ -159,7 +159,9 @@ describe('where the leaking objects were allocated (sampling heap profiler)', ()
       line: lineOf(source, 'new SessionTicket('),
       generated: { url: path.join(dir, 'out', 'ticket-server.js') },
     });
-    expect(site?.generated?.line).toBe(lineOf(path.join(dir, 'out', 'ticket-server.js'), 'new SessionTicket('));
+    expect(site?.generated?.line).toBe(
+      lineOf(path.join(dir, 'out', 'ticket-server.js'), 'new SessionTicket('),
+    );
     expect(h.stdout).toContain(
       `allocated at issue ${source}:${site?.line}:${site?.column} (compiled: ticket-server.js:${site?.generated?.line}:`,
     );
