@@ -113,6 +113,8 @@ export class Hunt extends EventEmitter {
   private allocationProfile: unknown = undefined;
   /** last time the count of answered requests moved (the hang watchdog) */
   private progress = { count: 0, stalledMs: 0 };
+  /** performance.now() when the latest heap snapshot or Python capture was on disk */
+  private lastSnapshotWrittenAt: number | null = null;
   /** the target announced it is exiting (Node waits for our inspector to let go) */
   private targetExiting = false;
   private phase: Phase = 'starting';
@@ -402,6 +404,11 @@ export class Hunt extends EventEmitter {
       unit: o.load === 'builtin' ? 'request' : 'second',
     });
     const verdict = crossCheck(decided, suspects, snapshotFiles.length >= 3 || this.pyCaptures.length >= 3);
+    if (this.lastSnapshotWrittenAt !== null && snapshotFiles.length)
+      this.log(
+        'info',
+        `verdict ${((performance.now() - this.lastSnapshotWrittenAt) / 1000).toFixed(2)} s after the final snapshot was written (final checkpoint, analysis of ${snapshotFiles.length} snapshots, suspects, verdict)`,
+      );
     return { verdict, suspects };
   }
 
@@ -720,6 +727,7 @@ export class Hunt extends EventEmitter {
           'info',
           `snapshot ${no}: ${(bytes / 1048576).toFixed(1)} MB, target paused ${Math.round(pauseMs)} ms`,
         );
+        this.lastSnapshotWrittenAt = performance.now();
         return file;
       }
       if (this.python) {
@@ -737,6 +745,7 @@ export class Hunt extends EventEmitter {
         writeFileAtomic(path.join(this.dir, name), JSON.stringify(capture));
         this.pyCaptures.push(capture);
         this.snapshots.push({ file: name, label, atRequests: at, bytes: JSON.stringify(capture).length });
+        this.lastSnapshotWrittenAt = performance.now();
         return path.join(this.dir, name);
       }
     } catch (e) {

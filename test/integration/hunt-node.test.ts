@@ -36,6 +36,9 @@ describe('leaky Node servers are found, with the leaking class named', () => {
     expect(r.load?.requests).toBeGreaterThanOrEqual(3000);
     expect(h.stdout).toContain('verdict: LEAK');
     expect(h.stdout).toContain('OrderAuditEntry');
+    // the run's log says how long the analysis kept the verdict waiting
+    const log = readFileSync(path.join(h.out, 'events.jsonl'), 'utf8');
+    expect(log).toMatch(/verdict \d+\.\d\d s after the final snapshot was written/);
   });
 
   it('Map keyed by a per-request session id', async () => {
