@@ -5,7 +5,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fitLabel } from '../../electron/engine/report/chart';
 import { type Result, resultSchema } from '../../shared/result';
+import { chartAxes } from '../helpers/chart-axes';
 
 const ROOT = resolve(__dirname, '../..');
 const CLI = join(ROOT, 'dist/electron/cli.js');
@@ -100,7 +102,7 @@ describe.skipIf(!existsSync(CLI))('reports from real hunts (dist/electron/cli.js
     const text = pdfText(join(leakDir, 'report.pdf'));
     const page1 = pdfText(join(leakDir, 'report.pdf'), 1);
     expect(page1).toContain('Memory leak found');
-    expect(page1).toContain('Verdict: memory leak.');
+    expect(page1.replace(/\s+/g, ' ')).toContain('Verdict: memory leak.'); // may wrap at the space
     expect(page1).toContain('Requests served'); // the chart's axis labels, printed as text
     expect(page1).toContain('Memory (MB)');
     expect(text).toContain('ApiClientSession');
@@ -108,8 +110,39 @@ describe.skipIf(!existsSync(CLI))('reports from real hunts (dist/electron/cli.js
     expect(text).toMatch(/Retained growth/);
     expect(text).toContain('leakhound run --spawn');
     const html = readFileSync(join(leakDir, 'report.html'), 'utf8');
-    expect(html).toMatch(/<svg class="chart"[\s\S]*?<path d="M[\d.]+ [\d.]+L/);
+    expect(html).toMatch(/<svg class="chart chart-memory"[\s\S]*?<path d="M[\d.]+ [\d.]+L/);
   });
+
+  it("the leaky server: page 1 has both memory panels, the fitted slope with its interval, and the heap panel on the heap's range (Chromium)", async () => {
+    const fit = { slope: leak.verdict.bytesPerRequest, ci95: leak.verdict.ci95, on: 'gc' as const };
+    expect(leak.verdict.basis).toBe('heap');
+    const page1 = pdfText(join(leakDir, 'report.pdf'), 1);
+    expect(page1).toContain('Process memory: PSS and RSS');
+    expect(page1).toContain('Heap after garbage collection, fitted line');
+    expect(page1).toContain(fitLabel(fit));
+    const { memory, heap } = await chartAxes(
+      join(leakDir, 'report.html'),
+      join(ARTIFACTS, 'growth-panels-hunt.png'),
+    );
+    const MB = 1e6;
+    const heapMB = [
+      ...leak.samples.flatMap((x) => (x.heapUsedBytes === null ? [] : [x.heapUsedBytes])),
+      ...leak.checkpoints.flatMap((c) => (c.heapBytes === null ? [] : [c.heapBytes])),
+    ].map((b) => b / MB);
+    const [hMin, hMax] = [Math.min(...heapMB), Math.max(...heapMB)];
+    const pssMax = Math.max(...leak.samples.map((x) => x.pssBytes ?? x.rssBytes)) / MB;
+    expect(memory.yTicks[0]).toBe(0);
+    expect(memory.yTicks.at(-1)).toBeGreaterThanOrEqual(pssMax);
+    expect(heap!.fitLabel).toBe(fitLabel(fit));
+    const span = hMax - hMin;
+    expect(heap!.yTicks[0]).toBeLessThanOrEqual(hMin);
+    expect(heap!.yTicks[0]).toBeGreaterThanOrEqual(Math.max(0, hMin - span));
+    expect(heap!.yTicks.at(-1)).toBeGreaterThanOrEqual(hMax);
+    expect(heap!.yTicks.at(-1)).toBeLessThanOrEqual(hMax + span);
+    // the heap's few MB of growth fill its own panel instead of lying flat under PSS
+    expect(heap!.yTicks.at(-1)! - heap!.yTicks[0]!).toBeLessThan(memory.yTicks.at(-1)! / 2);
+    expect(heap!.fitBandHeight).toBeGreaterThan(20);
+  }, 60_000);
 
   it('the credential, password and bearer token never reach report.pdf, report.html or result.json', () => {
     const texts = {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../electron/engine/errors';
 import { renderReport } from '../../electron/engine/report/render';
 import { sampleResult } from '../../electron/engine/report/sample-result';
+import { chartAxes } from '../helpers/chart-axes';
 
 const CREDENTIAL = 'sk_live_LEAKHOUND_FAKE_CREDENTIAL_2718';
 const ARTIFACTS = resolve(__dirname, '../../test-results/report');
@@ -162,6 +163,48 @@ describe('PDF report from a hand-made leak result', () => {
     expect(pdfText(a4.pdf!, 1)).not.toContain('contains heap string contents');
     expect(statSync(revealed.pdf!).mode & 0o777).toBe(0o600); // owner-only, like the run folder
   });
+});
+
+describe('the memory chart: two panels, the heap on its own axis with the fitted slope', () => {
+  it('prints both panels and the fitted slope with its interval as text in the PDF', async () => {
+    const dir = writeRun('panels');
+    const out = await renderReport(dir, { html: join(dir, 'report.html'), pdf: join(dir, 'report.pdf') });
+    const p1 = pdfText(out.pdf!, 1);
+    expect(p1).toContain('Process memory: PSS and RSS');
+    expect(p1).toContain('Heap after garbage collection, fitted line');
+    expect(p1).toContain('fit +412 B/request (95% CI 396 B … 428 B)');
+    expect(p1).toContain('Heap (MB)');
+  }, 60_000);
+
+  it("renders the heap panel on the heap's range, not 0–PSS, with the fit drawn (Chromium)", async () => {
+    const dir = writeRun('panels-page');
+    const r = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as ReturnType<typeof sampleResult>;
+    const out = await renderReport(dir, { html: join(dir, 'report.html') });
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const { memory, heap } = await chartAxes(out.html!, join(ARTIFACTS, 'growth-panels-sample.png'));
+    const MB = 1e6;
+    const heapValues = [
+      ...r.samples.map((s) => s.heapUsedBytes!),
+      ...r.checkpoints.map((c) => c.heapBytes!),
+    ].map((b) => b / MB);
+    const pssMax = Math.max(...r.samples.map((s) => s.pssBytes!)) / MB;
+    const [hMin, hMax] = [Math.min(...heapValues), Math.max(...heapValues)];
+    // process memory from zero up to the PSS peak
+    expect(memory.yTicks[0]).toBe(0);
+    expect(memory.yTicks.at(-1)).toBeGreaterThanOrEqual(pssMax);
+    expect(memory.title).toBe('Process memory: PSS and RSS');
+    // the heap panel spans the heap: its axis starts near the heap's low and ends near its high
+    expect(heap).not.toBeNull();
+    expect(heap!.yTicks[0]).toBeGreaterThan(0);
+    expect(heap!.yTicks[0]).toBeLessThanOrEqual(hMin);
+    expect(heap!.yTicks[0]).toBeGreaterThan(hMin - (hMax - hMin));
+    expect(heap!.yTicks.at(-1)).toBeGreaterThanOrEqual(hMax);
+    expect(heap!.yTicks.at(-1)).toBeLessThan(hMax + (hMax - hMin));
+    expect(heap!.yTicks.at(-1)).toBeLessThan(pssMax / 2);
+    expect(heap!.fitLabel).toBe('fit +412 B/request (95% CI 396 B … 428 B)');
+    expect(heap!.fitBandHeight).toBeGreaterThan(20); // the band climbs across the panel
+    expect(memory.fitLabel).toBeNull(); // the fit is on the heap, where the verdict measured it
+  }, 60_000);
 });
 
 describe('PDF printing errors', () => {

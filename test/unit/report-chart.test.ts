@@ -61,10 +61,15 @@ describe('decimate', () => {
 describe('chartSeries', () => {
   it('draws one line per process only when there are several', () => {
     const one = chartSeries({ samples: samples(20, [1]), checkpoints: [], snapshots: [] }).series;
-    expect(one.map((s) => s.label)).toEqual(['PSS, whole process tree', 'Runtime heap used']);
+    expect(one.map((s) => s.label)).toEqual([
+      'PSS, whole process tree',
+      'RSS, whole process tree',
+      'Runtime heap used',
+    ]);
     const three = chartSeries({ samples: samples(20, [1, 2, 3]), checkpoints: [], snapshots: [] }).series;
     expect(three.map((s) => s.label)).toEqual([
       'PSS, whole process tree',
+      'RSS, whole process tree',
       'pid 3 (PSS)',
       'pid 2 (PSS)',
       'pid 1 (PSS)',
@@ -113,8 +118,11 @@ describe('growthChartSvg', () => {
     expect(svg).toContain('>Requests served</text>');
     expect(svg).toContain('>Memory (MB)</text>');
     expect(svg).toContain('>1.5k</text>');
-    expect(svg.match(/<path d="M/g)?.length).toBe(3); // PSS, heap, heap after GC
-    expect(svg.match(/<rect x="[\d.]+" y="[\d.]+" width="5" height="5"/g)?.length).toBe(4); // 3 checkpoints + the legend's sample
+    expect(svg).toContain('>Process memory: PSS and RSS</text>');
+    // process memory only: PSS and RSS; the heap has its own panel
+    expect(svg.match(/<path d="M/g)?.length).toBe(2);
+    expect(svg).not.toContain('Runtime heap used');
+    expect(svg).not.toMatch(/width="5" height="5"/);
   });
 
   it('puts snapshot markers at their request counts (S2 halfway along x)', () => {
@@ -128,16 +136,17 @@ describe('growthChartSvg', () => {
   });
 
   it('uses dash patterns so series differ without colour', () => {
-    const dashes = [...svg.matchAll(/<path [^>]*?(stroke-dasharray="[^"]+")?\/>/g)].map(
-      (m) => m[1] ?? 'solid',
-    );
-    expect(new Set(dashes).size).toBe(3);
+    const dashesOf = (svgText: string) =>
+      [...svgText.matchAll(/<path [^>]*?(stroke-dasharray="[^"]+")?\/>/g)].map((m) => m[1] ?? 'solid');
+    expect(new Set(dashesOf(svg)).size).toBe(2); // PSS, RSS
+    expect(new Set(dashesOf(growthChartSvg(input, { view: 'heap' }))).size).toBe(2); // heap, after GC
   });
 
   it('zooms the heap view to the heap range, without the process lines', () => {
     const heap = growthChartSvg(input, { view: 'heap' });
     expect(heap).toContain('>Heap (MB)</text>');
     expect(heap.match(/<path d="M/g)?.length).toBe(2); // heap used, heap after GC
+    expect(heap.match(/<rect x="[\d.]+" y="[\d.]+" width="5" height="5"/g)?.length).toBe(4); // 3 checkpoints + the legend's sample
     expect(heap).not.toContain('PSS, whole process tree');
     // A heap creeping from 50 to 52 MB: the axis starts near 50, not at 0.
     const creeping = {
@@ -147,7 +156,7 @@ describe('growthChartSvg', () => {
     };
     const yLabels = [
       ...growthChartSvg(creeping, { view: 'heap' }).matchAll(
-        /text-anchor="end" dominant-baseline="middle" class="tick">([\d.]+)</g,
+        /text-anchor="end" dominant-baseline="middle" class="tick" data-y="[\d.]+">([\d.]+)</g,
       ),
     ].map((m) => Number(m[1]));
     expect(yLabels[0]).toBeGreaterThanOrEqual(49);
@@ -155,6 +164,34 @@ describe('growthChartSvg', () => {
     expect(yLabels[yLabels.length - 1]).toBeGreaterThanOrEqual(51.8);
     expect(yLabels[yLabels.length - 1]).toBeLessThanOrEqual(53);
     expect(growthChartSvg({ ...input, samples: [], checkpoints: [] }, { view: 'heap' })).toBe('');
+  });
+
+  it("draws the verdict's fitted line through the post-GC squares, with its 95% band and label", () => {
+    const fit = { slope: 400, ci95: [380, 430] as const, on: 'gc' as const };
+    const heap = growthChartSvg(input, { view: 'heap', fit });
+    expect(heap).toContain('>fit +400 B/request (95% CI 380 B … 430 B)</text>');
+    expect(heap).toContain('>Heap after garbage collection, fitted line</text>');
+    // the line runs from the first to the last checkpoint through their values (5 → 6.2 MB)
+    const line = /<line class="fit-line" x1="([\d.]+)" y1="([\d.]+)" x2="([\d.]+)" y2="([\d.]+)"/.exec(heap)!;
+    const squares = [...heap.matchAll(/<rect x="([\d.]+)" y="([\d.]+)" width="5" height="5"/g)].slice(0, 3);
+    const centre = (m: RegExpMatchArray) => [Number(m[1]) + 2.5, Number(m[2]) + 2.5];
+    const [first, , last] = squares.map(centre) as [number[], number[], number[]];
+    expect(Number(line[1])).toBeCloseTo(first[0]!, 0);
+    expect(Number(line[2])).toBeCloseTo(first[1]!, 0);
+    expect(Number(line[3])).toBeCloseTo(last[0]!, 0);
+    expect(Number(line[4])).toBeCloseTo(last[1]!, 0);
+    // the band is wider at the ends than the line: four corners around it
+    const band = /<polygon class="fit-band" points="([^"]+)"/.exec(heap)![1]!.split(' ');
+    expect(band).toHaveLength(4);
+    // no fit asked, none drawn; a fit on PSS draws PSS squares in the memory panel instead
+    expect(growthChartSvg(input, { view: 'heap' })).not.toContain('fit-line');
+    const pssInput = {
+      ...input,
+      checkpoints: input.checkpoints.map((c) => ({ ...c, pssBytes: 20e6 + c.requests * 900 })),
+    };
+    const mem = growthChartSvg(pssInput, { fit: { slope: 900, ci95: [850, 950], on: 'gc-pss' } });
+    expect(mem).toContain('PSS after forced GC (checkpoints)');
+    expect(mem).toContain('>fit +900 B/request (95% CI 850 B … 950 B)</text>');
   });
 
   it('says so when there is nothing to draw', () => {

@@ -69,13 +69,21 @@ describe('buildReportHtml', () => {
 
   it('draws the growth chart as inline SVG with snapshot markers', () => {
     const growth = html.slice(html.indexOf('id="growth"'), html.indexOf('id="load"'));
-    expect(growth).toMatch(/<svg class="chart"[^>]*viewBox=/);
+    expect(growth).toMatch(/<svg class="chart chart-memory"[^>]*viewBox=/);
     expect(growth).toMatch(/<path d="M[\d.]+ [\d.]+L/);
     expect(growth).toContain('Requests served');
     expect(growth).toContain('Memory (MB)');
-    expect(growth.match(/<svg class="chart"/g)).toHaveLength(2); // everything, then the heap zoomed in
+    // two panels as the UI's run view: process memory, then the heap after GC with the fit
+    expect(growth.match(/<svg class="chart chart-(memory|heap)"/g)).toEqual([
+      '<svg class="chart chart-memory"',
+      '<svg class="chart chart-heap"',
+    ]);
     expect(growth.match(/class="snap">S\d</g)).toHaveLength(6);
     expect(growth).toContain('Heap (MB)');
+    const heap = growth.slice(growth.indexOf('chart-heap'));
+    expect(heap).toContain('class="fit-line"');
+    expect(heap).toContain('>fit +412 B/request (95% CI 396 B … 428 B)</text>');
+    expect(growth).toContain('shaded: its 95% interval');
   });
 
   it('prints the load figures', () => {

@@ -1,8 +1,11 @@
-// The growth chart as inline SVG: memory (MB) against requests served, drawn without a
-// charting library so the report stays one self-contained file that prints as vectors.
+// The growth charts as inline SVG against requests served, drawn without a charting library
+// so the report stays one self-contained file that prints as vectors. Two panels, as the
+// UI's run view: process memory (PSS/RSS, y from zero) and the heap after GC (y zoomed to
+// the heap's range) with the verdict's fitted line and its 95% interval. A heap that grows
+// 2 MB lay flat at the bottom of a 0–100 MB axis when both shared one panel.
 // Series differ by dash pattern and weight, not only by colour, so a greyscale print reads.
 import type { Checkpoint, Sample, SnapshotRef } from '../../../shared/result';
-import { compact, esc, num } from './format';
+import { bytesPer, compact, esc, num } from './format';
 
 export interface ChartInput {
   samples: Sample[];
@@ -14,7 +17,7 @@ export type Point = readonly [x: number, y: number];
 
 export interface Series {
   label: string;
-  kind: 'total' | 'process' | 'heap' | 'gc';
+  kind: 'total' | 'rss' | 'process' | 'heap' | 'gc' | 'gc-pss';
   points: Point[];
   stroke: string;
   width: number;
@@ -30,10 +33,20 @@ export interface ChartOptions {
   /** most per-process lines drawn; the rest are named in the legend as a count */
   maxProcesses?: number;
   /**
-   * 'memory': everything, y from zero (growth in proportion to the total);
+   * 'memory': process memory (PSS/RSS of the tree and per process), y from zero;
    * 'heap': only the runtime heap, y zoomed to its range so a slow leak is visible.
    */
   view?: 'memory' | 'heap';
+  /** the verdict's fitted slope, drawn through the post-GC series it was fitted on */
+  fit?: FitMark | null;
+}
+
+export interface FitMark {
+  /** bytes per request (the verdict's figure) */
+  slope: number;
+  ci95: readonly [number, number];
+  /** the checkpoints it was fitted on: heap after GC, or PSS after GC (drawn in the memory view) */
+  on: 'gc' | 'gc-pss';
 }
 
 const MB = 1e6;
@@ -130,6 +143,18 @@ export function chartSeries(
     });
   }
 
+  if (hasPss && samples.length) {
+    // RSS beside PSS, as the UI draws it: the gap is memory shared between processes
+    series.push({
+      label: 'RSS, whole process tree',
+      kind: 'rss',
+      points: samples.map((s): Point => [s.requests, s.rssBytes / MB]),
+      stroke: '#0369a1',
+      width: 1,
+      dash: '4 3',
+    });
+  }
+
   // Per process only when there is more than one: with one process it repeats the total.
   const byPid = new Map<number, { points: Point[]; peak: number; pss: boolean }>();
   for (const s of samples) {
@@ -195,7 +220,53 @@ export function chartSeries(
       marker: 'square',
     });
   }
+  const gcPss = checkpoints
+    .filter((c) => c.pssBytes !== null)
+    .map((c): Point => [c.requests, c.pssBytes! / MB]);
+  if (gcPss.length) {
+    series.push({
+      label: 'PSS after forced GC (checkpoints)',
+      kind: 'gc-pss',
+      points: gcPss,
+      stroke: '#111827',
+      width: 1,
+      dash: '2 2',
+      marker: 'square',
+    });
+  }
   return { series, hiddenProcesses };
+}
+
+/** The fitted line and its 95% band in chart units (MB), over the x range of `points`. Pure. */
+export function fitLines(
+  points: readonly Point[],
+  fit: FitMark,
+): { x0: number; x1: number; at: (x: number, slope?: number) => number } | null {
+  if (points.length < 2) return null;
+  const s = fit.slope / MB;
+  // Theil–Sen's intercept for the verdict's slope: the median of y − s·x, so the line runs
+  // through the points the way the fit does.
+  const med = (v: number[]) => {
+    const a = [...v].sort((p, q) => p - q);
+    const m = a.length >> 1;
+    return a.length % 2 ? a[m]! : (a[m - 1]! + a[m]!) / 2;
+  };
+  const a = med(points.map(([x, y]) => y - s * x));
+  const xm = med(points.map(([x]) => x));
+  const ym = a + s * xm;
+  const xs = points.map(([x]) => x);
+  return {
+    x0: Math.min(...xs),
+    x1: Math.max(...xs),
+    // the interval's slopes pivot on the middle of the data, where the fit is surest
+    at: (x, slope = fit.slope) => ym + (slope / MB) * (x - xm),
+  };
+}
+
+/** "fit +363.7 B/request (95% CI 359.1 B … 380.9 B)" */
+export function fitLabel(fit: FitMark): string {
+  const sign = fit.slope > 0 ? '+' : '';
+  return `fit ${sign}${bytesPer(fit.slope)}/request (95% CI ${bytesPer(fit.ci95[0])} … ${bytesPer(fit.ci95[1])})`;
 }
 
 const f1 = (n: number) => (Math.round(n * 10) / 10).toString();
@@ -206,10 +277,20 @@ export function growthChartSvg(input: ChartInput, opts: ChartOptions = {}): stri
   const H = opts.height ?? 290;
   const heapView = opts.view === 'heap';
   const all = chartSeries(input, opts.maxProcesses ?? 6);
-  const series = heapView ? all.series.filter((s) => s.kind === 'heap' || s.kind === 'gc') : all.series;
+  const fitOn = opts.fit?.on;
+  const series = all.series.filter((s) =>
+    heapView
+      ? s.kind === 'heap' || s.kind === 'gc'
+      : s.kind === 'total' ||
+        s.kind === 'rss' ||
+        s.kind === 'process' ||
+        (s.kind === 'gc-pss' && fitOn === 'gc-pss'),
+  );
   const hiddenProcesses = heapView ? 0 : all.hiddenProcesses;
   if (heapView && !series.length) return '';
-  const m = { left: 58, right: 18, top: 26, bottom: 44 };
+  const fitSeries = opts.fit ? series.find((s) => s.kind === opts.fit!.on) : undefined;
+  const fit = opts.fit && fitSeries ? fitLines(fitSeries.points, opts.fit) : null;
+  const m = { left: 58, right: 18, top: 40, bottom: 44 };
   const pw = W - m.left - m.right;
   const ph = H - m.top - m.bottom;
 
@@ -224,6 +305,15 @@ export function growthChartSvg(input: ChartInput, opts: ChartOptions = {}): stri
     }
   }
   for (const snap of input.snapshots) xMax = Math.max(xMax, snap.atRequests);
+  if (fit && opts.fit) {
+    // the interval's band must fit in the panel too
+    for (const x of [fit.x0, fit.x1])
+      for (const sl of [opts.fit.ci95[0], opts.fit.ci95[1], opts.fit.slope]) {
+        const y = fit.at(x, sl);
+        if (y > yMax) yMax = y;
+        if (y < yMin) yMin = y;
+      }
+  }
   // The memory view starts at zero (growth in true proportion to the total); the heap view
   // zooms to the heap's own range, with a margin so a flat line does not look like a cliff.
   const pad = Math.max((yMax - yMin) * 0.1, 0.05);
@@ -237,7 +327,8 @@ export function growthChartSvg(input: ChartInput, opts: ChartOptions = {}): stri
   const sx = (x: number) => m.left + (x / xTop) * pw;
   const sy = (y: number) => m.top + ph - ((y - yBottom) / (yTop - yBottom)) * ph;
 
-  const legendCols = 2;
+  // a half-width panel (two side by side) keeps its legend in one column
+  const legendCols = W < 500 ? 1 : 2;
   const legendItems: { label: string; svg: (x: number, y: number) => string }[] = series.map((s) => ({
     label: s.label,
     svg: (x, y) =>
@@ -252,6 +343,13 @@ export function growthChartSvg(input: ChartInput, opts: ChartOptions = {}): stri
         `<line x1="${x + 13}" y1="${y - 6}" x2="${x + 13}" y2="${y + 6}" stroke="#111827" stroke-width="1" stroke-dasharray="3 2"/>`,
     });
   }
+  if (fit && opts.fit) {
+    legendItems.push({
+      label: `Fitted line (the verdict's slope) and its 95% interval`,
+      svg: (x, y) =>
+        `<rect x="${x}" y="${y - 4}" width="26" height="8" fill="#f59e0b" fill-opacity="0.22"/><line x1="${x}" y1="${y}" x2="${x + 26}" y2="${y}" stroke="#b91c1c" stroke-width="1.6"/>`,
+    });
+  }
   if (hiddenProcesses > 0) {
     legendItems.push({ label: `${hiddenProcesses} more process(es) not drawn`, svg: () => '' });
   }
@@ -261,7 +359,8 @@ export function growthChartSvg(input: ChartInput, opts: ChartOptions = {}): stri
 
   const parts: string[] = [];
   parts.push(
-    `<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${totalH}" width="${W}" height="${totalH}" role="img" aria-label="${heapView ? 'Runtime heap' : 'Memory growth'} against requests served">`,
+    `<svg class="chart chart-${heapView ? 'heap' : 'memory'}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${totalH}" width="${W}" height="${totalH}" role="img" aria-label="${heapView ? 'Heap after garbage collection' : 'Process memory'} against requests served">`,
+    `<text x="${m.left}" y="14" class="panel-title">${esc(panelTitle(series, heapView, fit !== null))}</text>`,
   );
   parts.push(
     `<rect x="${m.left}" y="${m.top}" width="${pw}" height="${ph}" fill="#ffffff" stroke="#9ca3af" stroke-width="0.8"/>`,
@@ -272,7 +371,7 @@ export function growthChartSvg(input: ChartInput, opts: ChartOptions = {}): stri
       `<line x1="${m.left}" y1="${y}" x2="${m.left + pw}" y2="${y}" stroke="#e5e7eb" stroke-width="0.6"/>`,
     );
     parts.push(
-      `<text x="${m.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle" class="tick">${num(t, 2)}</text>`,
+      `<text x="${m.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle" class="tick" data-y="${t}">${num(t, 2)}</text>`,
     );
   }
   for (const t of xTicks) {
@@ -308,6 +407,24 @@ export function growthChartSvg(input: ChartInput, opts: ChartOptions = {}): stri
     );
     if (s.marker && pts.length <= 200) for (const [x, y] of pts) parts.push(markerSvg(s, sx(x), sy(y)));
   }
+  if (fit && opts.fit) {
+    const { x0, x1 } = fit;
+    const [lo, hi] = opts.fit.ci95;
+    const band = [
+      [x0, fit.at(x0, lo)],
+      [x1, fit.at(x1, lo)],
+      [x1, fit.at(x1, hi)],
+      [x0, fit.at(x0, hi)],
+    ]
+      .map(([x, y]) => `${f1(sx(x!))},${f1(sy(y!))}`)
+      .join(' ');
+    parts.push(
+      `<polygon class="fit-band" points="${band}" fill="#f59e0b" fill-opacity="0.22" stroke="none"/>`,
+      `<line class="fit-line" x1="${f1(sx(x0))}" y1="${f1(sy(fit.at(x0)))}" x2="${f1(sx(x1))}" y2="${f1(sy(fit.at(x1)))}" stroke="#b91c1c" stroke-width="1.6"/>`,
+      // in the corner a climbing line leaves empty (bottom right; top right for a falling one)
+      `<text x="${m.left + pw - 6}" y="${opts.fit.slope >= 0 ? m.top + ph - 7 : m.top + 13}" text-anchor="end" class="fit-label">${esc(fitLabel(opts.fit))}</text>`,
+    );
+  }
   if (!series.length) {
     parts.push(
       `<text x="${m.left + pw / 2}" y="${m.top + ph / 2}" text-anchor="middle" class="axis">No memory samples were recorded</text>`,
@@ -325,6 +442,13 @@ export function growthChartSvg(input: ChartInput, opts: ChartOptions = {}): stri
   });
   parts.push('</svg>');
   return parts.join('');
+}
+
+function panelTitle(series: Series[], heapView: boolean, fitted: boolean): string {
+  if (heapView) return `Heap after garbage collection${fitted ? ', fitted line' : ''}`;
+  const total = series.find((s) => s.kind === 'total');
+  const what = total?.label.startsWith('PSS') ? 'PSS' : 'RSS';
+  return `Process memory: ${what}${series.some((s) => s.kind === 'process') ? ', per process' : ''}${series.some((s) => s.kind === 'rss') ? ' and RSS' : ''}${fitted ? ', fitted line' : ''}`;
 }
 
 function markerSvg(s: Series, x: number, y: number): string {

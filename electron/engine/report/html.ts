@@ -4,7 +4,7 @@
 import { HUNT_TIME_LABEL, HUNT_TIME_MEANS, huntTimeMs, huntTimeText } from '../../../shared/hunt-time';
 import type { Result } from '../../../shared/result';
 import { attachHtml } from './attach-section';
-import { growthChartSvg } from './chart';
+import { type FitMark, fitLabel, growthChartSvg } from './chart';
 import { bytesPer, esc, int, num, when } from './format';
 import { Redactor } from './redact';
 import { environmentHtml, loadHtml, processesHtml, pythonSitesHtml, suspectsHtml } from './sections';
@@ -86,8 +86,23 @@ export function buildReportHtml(result: Result, opts: ReportHtmlOptions = {}): s
   // Sections are rendered before the head so the redaction count is known for the footer.
   const summary = summaryHtml(r, red);
   const chartInput = { samples: r.samples, checkpoints: r.checkpoints, snapshots: r.snapshots };
-  const chart = growthChartSvg(chartInput, { height: 215 });
-  const heapChart = growthChartSvg(chartInput, { view: 'heap', height: 160 });
+  // The verdict's slope is per request served: drawn where the x axis is requests (not with --load none).
+  const v = r.verdict;
+  const fit: FitMark | null =
+    v.unit === 'second' || v.basis === 'none'
+      ? null
+      : { slope: v.bytesPerRequest, ci95: v.ci95, on: v.basis === 'heap' ? 'gc' : 'gc-pss' };
+  // Side by side when both are drawn, so the heap panel, usually the verdict's, is on page 1.
+  const heapChart = growthChartSvg(chartInput, {
+    view: 'heap',
+    width: 360,
+    height: 220,
+    fit: fit?.on === 'gc' ? fit : null,
+  });
+  const chart = growthChartSvg(chartInput, {
+    ...(heapChart ? { width: 360, height: 220 } : { height: 215 }),
+    fit: fit?.on === 'gc-pss' ? fit : null,
+  });
   const load = loadHtml(r);
   const suspects = suspectsHtml(r, red);
   const processes = processesHtml(r, red);
@@ -109,11 +124,16 @@ export function buildReportHtml(result: Result, opts: ReportHtmlOptions = {}): s
           : ''
       }`;
 
-  const chartCaption = `Memory in MB against requests served. ${
-    r.checkpoints.length
-      ? 'Squares mark the heap measured after a forced garbage collection; a leak shows as a rising line of squares. '
-      : ''
-  }${r.snapshots.length ? 'Dashed verticals S1… mark heap snapshots (the target is paused while one is taken).' : ''}`;
+  const fitWords = fit
+    ? ` Red line: the verdict's Theil–Sen slope, ${esc(fitLabel(fit).replace(/^fit /, ''))}; shaded: its 95% interval.`
+    : v.unit === 'second'
+      ? ' No load was sent, so the verdict is per second and no line is drawn against requests.'
+      : '';
+  const chartCaption = `The process tree's memory, from zero: PSS${
+    r.target.processes && r.target.processes.length > 1 ? ' in total and per process' : ''
+  }, and RSS. ${fit?.on === 'gc-pss' ? `Squares mark PSS after a forced garbage collection, the series the verdict is fitted on.${fitWords} ` : ''}${
+    r.snapshots.length ? 'Dashed verticals S1… mark heap snapshots (each pauses the target).' : ''
+  }`;
 
   return `${documentStart({
     title: reportTitle({ ...r, target: { ...r.target, command: red.text(r.target.command) } }),
@@ -133,16 +153,20 @@ ${warnings}
 </section>
 <section id="growth">
 <h2>Memory growth</h2>
+<div class="${heapChart ? 'panels' : 'panel'}">
 <figure>${chart}<figcaption>${chartCaption}</figcaption></figure>
 ${
   heapChart
-    ? `<figure class="heap">${heapChart}<figcaption>The runtime heap alone, zoomed in: this axis does not start at zero, so a slow leak that is small next to the process total shows here as a rising line.${
+    ? `<figure class="heap">${heapChart}<figcaption>The runtime heap alone, zoomed in: this axis does not start at zero, so a slow leak that is small next to the process total shows as a rising line. Squares: the heap after a forced garbage collection${
+        fit?.on === 'gc' ? `, the series the verdict is fitted on.${fitWords}` : '.'
+      }${
         r.target.runtime === 'node'
           ? ' For Node the squares include external (Buffer) memory, so they can sit above the heap line.'
           : ''
       }</figcaption></figure>`
     : ''
 }
+</div>
 </section>
 <section id="load">
 <h2>Load</h2>

@@ -87,7 +87,11 @@ svg.chart .tick { font-size: 9px; fill: #374151; }
 svg.chart .axis { font-size: 10px; fill: #111827; font-weight: 700; }
 svg.chart .snap { font-size: 9px; fill: #111827; font-weight: 700; }
 svg.chart .legend { font-size: 9.5px; fill: #111827; }
+svg.chart .panel-title { font-size: 10.5px; fill: #111827; font-weight: 700; }
+svg.chart .fit-label { font-size: 9.5px; fill: #7f1d1d; font-weight: 700; }
 figure.heap { margin-top: 10px; }
+.panels { display: grid; grid-template-columns: 1fr 1fr; gap: 14px; break-inside: avoid; }
+.panels figure.heap { margin-top: 4px; }
 figcaption { font-size: 8.6pt; color: #4b5563; margin-top: 2px; }
 table { width: 100%; border-collapse: collapse; margin: 4px 0 8px; font-size: 8.8pt; }
 thead { display: table-header-group; }
