@@ -1,7 +1,9 @@
 // New-hunt form details in Chromium: the attach picker lists a running server (runtime,
 // port) and fills the form from it; presets survive a reload; Stop ends a long hunt early.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, openApp, shot, startUi, type UiEnv } from './ui-helpers';
 
@@ -53,6 +55,69 @@ describe('UI: New hunt', () => {
     await shot(page, '11-attach-picker');
     expect(problems).toEqual([]);
   }, 60_000);
+
+  it('offers the running servers first (pid, port, runtime, memory); one click fills the attach form and the hunt attaches', async () => {
+    const port = await freePort();
+    const own = spawn(process.execPath, [fixture('leaky-array.js')], {
+      env: { ...process.env, PORT: String(port) },
+      stdio: 'ignore',
+    });
+    try {
+      const { page, problems } = await openApp(env);
+      await page.getByRole('heading', { name: 'New hunt' }).waitFor();
+      // before any click the form is on "Start a server": the list is above it anyway
+      expect(await page.getByRole('button', { name: 'Start a server' }).getAttribute('aria-pressed')).toBe(
+        'true',
+      );
+      const list = page.getByRole('region', { name: 'Running servers' });
+      const box = await list.boundingBox();
+      const target = await page.getByRole('heading', { name: 'Target' }).boundingBox();
+      expect(box!.y).toBeLessThan(target!.y);
+      const entry = list.getByTestId('running-server').filter({ hasText: `pid ${own.pid}` });
+      await expect
+        .poll(
+          async () => {
+            if ((await entry.count()) === 0) await list.getByRole('button', { name: 'Rescan' }).click();
+            return entry.count();
+          },
+          { timeout: 15_000, interval: 1000 },
+        )
+        .toBe(1);
+      expect(await entry.getByTestId('server-ports').textContent()).toBe(`:${port}`);
+      const text = (await entry.textContent()) ?? '';
+      expect(text).toContain('node');
+      expect(text).toMatch(/\d+(\.\d+)? (KiB|MiB|GiB)/); // its memory
+      expect(text).toContain('leaky-array.js');
+      await shot(page, '14-running-servers');
+
+      await entry.getByRole('button', { name: `Attach to pid ${own.pid}` }).click();
+      expect(
+        await page.getByRole('button', { name: 'Attach to a running process' }).getAttribute('aria-pressed'),
+      ).toBe('true');
+      expect(await page.getByLabel('Process id').inputValue()).toBe(String(own.pid));
+      expect(await page.getByLabel('URL to load').inputValue()).toBe(`http://127.0.0.1:${port}/`);
+      expect(await entry.getAttribute('class')).toBe('on');
+      await shot(page, '15-attach-filled');
+
+      // and the hunt started from it is an attach to that very process
+      await page.getByLabel('Requests', { exact: true }).fill('1200');
+      await page.getByRole('radio', { name: /None: memory curves only/ }).check();
+      await page.getByRole('button', { name: 'Start hunt' }).click();
+      await page.waitForURL(/#\/runs\/[^/]+\/live$/, { timeout: 15_000 });
+      const id = decodeURIComponent(page.url().split('#/runs/')[1]!.split('/')[0]!);
+      await expect
+        .poll(() => page.getByTestId('run-status').textContent(), { timeout: 60_000 })
+        .toBe('finished');
+      const result = JSON.parse(readFileSync(path.join(env.dataDir, 'runs', id, 'result.json'), 'utf8'));
+      expect(result.target.mode).toBe('attach');
+      expect(result.target.pid).toBe(own.pid);
+      expect(result.load.requests).toBeGreaterThanOrEqual(1200);
+      expect(own.exitCode).toBeNull(); // attached, used, and left running
+      expect(problems).toEqual([]);
+    } finally {
+      own.kill('SIGKILL');
+    }
+  }, 90_000);
 
   it('saves a preset, keeps it over a reload and loads it back', async () => {
     const { page, problems } = await openApp(env);

@@ -1,7 +1,9 @@
 // New hunt: what to start (or attach to), how to load it, how many snapshots. Like Locust's
 // start form, but one screen; presets are kept in localStorage.
 import { type FormEvent, type ReactNode, useId, useState } from 'react';
+import type { ProcessEntry } from '../../../shared/api';
 import { ProcessPicker } from '../components/ProcessPicker';
+import { RunningServers } from '../components/RunningServers';
 import {
   defaultForm,
   formToOptions,
@@ -69,6 +71,13 @@ export function NewHunt() {
   const [error, setError] = useState<string | null>(null);
   const [starting, setStarting] = useState(false);
   const set = <K extends keyof HuntForm>(k: K, v: HuntForm[K]) => setForm((f) => ({ ...f, [k]: v }));
+  const attachTo = (p: ProcessEntry) =>
+    setForm((f) => ({
+      ...f,
+      mode: 'attach',
+      attachPid: String(p.pid),
+      url: p.ports.length ? `http://127.0.0.1:${p.ports[0]}/` : f.url.replace('{port}', ''),
+    }));
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -158,7 +167,16 @@ export function NewHunt() {
         </div>
       </div>
 
-      <section className="card">
+      <RunningServers
+        selectedPid={form.mode === 'attach' ? form.attachPid : ''}
+        onAttach={(p) => {
+          attachTo(p);
+          // the filled form is below: bring the target card into view
+          document.getElementById('new-hunt-target')?.scrollIntoView({ block: 'start' });
+        }}
+      />
+
+      <section className="card" id="new-hunt-target">
         <h2>Target</h2>
         <Segmented
           label="Target mode"
@@ -222,16 +240,7 @@ export function NewHunt() {
           </div>
         ) : (
           <>
-            <ProcessPicker
-              value={form.attachPid}
-              onPick={(p) =>
-                setForm((f) => ({
-                  ...f,
-                  attachPid: String(p.pid),
-                  url: p.ports.length ? `http://127.0.0.1:${p.ports[0]}/` : f.url.replace('{port}', ''),
-                }))
-              }
-            />
+            <ProcessPicker value={form.attachPid} onPick={attachTo} />
             <div className="grid2">
               <Field label="Process id">
                 {(id) => (
