@@ -1,7 +1,8 @@
 // What a hunt asks of a Node target over the inspector: heap figures, forced GC,
 // snapshots streamed to disk chunk by chunk, and the sampling heap profiler.
-import { once } from 'node:events';
+
 import { createWriteStream, renameSync, statSync, unlinkSync } from 'node:fs';
+import { finished } from 'node:stream/promises';
 import { CdpClient } from '../cdp';
 
 export interface NodeMemory {
@@ -110,7 +111,10 @@ export class NodeInspector {
     const pauseMs = performance.now() - started;
     try {
       out.end();
-      await once(out, 'close');
+      // finished(), not once('close'): a write error (a full disk) may already have closed it
+      await finished(out).catch((e: Error) => {
+        writeError ??= e;
+      });
       if (writeError) throw writeError;
     } catch (e) {
       // A partial snapshot is useless and, on a full disk, the space is needed for the result.
