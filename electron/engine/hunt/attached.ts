@@ -51,10 +51,16 @@ export class AttachedTarget {
   ) {
     this.stderrTail = logFile ? { get: () => tailFile(logFile) } : null;
     this.workers = descendants(pid);
+    // a master shutting down stops its workers first: those seen in its last seconds are its
+    // workers at the end, though some were gone by the last look
+    const seen = new Map<number, number>(this.workers.map((w) => [w, Date.now()]));
     // We are not its parent, so no exit event: look every half second.
     this.poll = setInterval(() => {
       if (isAlive(pid)) {
-        this.workers = descendants(pid);
+        const now = Date.now();
+        for (const w of descendants(pid)) seen.set(w, now);
+        for (const [w, at] of seen) if (now - at > 3000) seen.delete(w);
+        this.workers = [...seen.keys()];
         return;
       }
       this.exit = { code: null, signal: null };
