@@ -16,9 +16,11 @@ Standard library only; Python 3.8+.
 
 import atexit
 import bisect
+import functools
 import gc
 import itertools
 import json
+import operator
 import os
 import socket
 import struct
@@ -50,6 +52,37 @@ _hooks_installed = False
 _busy = threading.Lock()
 _fork_waited = False
 _FORK_WAIT_S = 30.0
+
+
+# An object the app is still building can be in what gc.get_objects() and gc.get_referrers()
+# return: a tuple that tuple(generator) fills is GC-tracked from its birth and resized in place
+# at the end, which CPython refuses (SystemError: bad argument to internal function) while any
+# other reference to it exists. The agent's list was one: a gunicorn worker importing its app
+# while a census ran failed to boot (gunicorn exit 3), and a request doing the same got a 500.
+# So exact tuples are dropped inside the very C call that lists the objects (no bytecode runs
+# there, so no other thread can), with collection off (a finalizer would be bytecode); tuples
+# that something holds are found again as its referents (a tuple being built is held by C alone).
+_IS_TUPLE = functools.partial(operator.is_, tuple)
+# groupby by exact type (type(o), never o.__class__, which app code may compute) and a dict that
+# turns each group of tuples into nothing: all C, unlike a filter with a Python predicate.
+# (itertools.tee + compress is C too, but measured: it let other threads see the tuples.)
+_DROP_TUPLES = {tuple: ()}.get
+
+
+def _without_tuples(fn, *args):
+    """fn(*args) (a list of objects) minus exact tuples, never held where another thread runs."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        # the None at the end is what groupby keeps as its last item once the call is over
+        listed = itertools.chain(itertools.chain.from_iterable(itertools.starmap(fn, (args,))), (None,))
+        out = list(itertools.chain.from_iterable(itertools.starmap(_DROP_TUPLES, itertools.groupby(listed, type))))
+        del listed
+    finally:
+        if was:
+            gc.enable()
+    out.pop()
+    return out
 
 
 def start(sock_dir, dormant=False):
@@ -556,30 +589,35 @@ class _Agent:
         numbers); they are found as referents of tracked ones and, transitively, of untracked
         containers.
         """
-        tracked = timer.call(gc.get_objects)
+        tracked = timer.call(_without_tuples, gc.get_objects)
         is_tracked = gc.is_tracked
         get_referents = gc.get_referents
+        compress = itertools.compress
         seen = {}
         for i in range(0, len(tracked), _BATCH):
             refs = timer.call(get_referents, *tracked[i : i + _BATCH])
             found = list(itertools.filterfalse(is_tracked, refs))
+            # the tuples (tracked or not) that tracked objects hold: left out of the listing above
+            found.extend(compress(refs, map(_IS_TUPLE, map(type, refs))))
             seen.update(zip(map(id, found), found))
         frontier = list(seen.values())
         while frontier:
             nxt = []
             for i in range(0, len(frontier), _BATCH):
                 refs = timer.call(get_referents, *frontier[i : i + _BATCH])
-                for r in itertools.filterfalse(is_tracked, refs):
+                found = list(itertools.filterfalse(is_tracked, refs))
+                found.extend(compress(refs, map(_IS_TUPLE, map(type, refs))))
+                for r in found:
                     k = id(r)
                     if k not in seen:
                         seen[k] = r
                         nxt.append(r)
             frontier = nxt
-        untracked = list(seen.values())
+        rest = list(seen.values())
         seen.clear()
-        n_tracked = len(tracked)
-        tracked.extend(untracked)
-        return tracked, n_tracked, len(untracked)
+        n_tracked = len(tracked) + sum(map(is_tracked, rest))
+        tracked.extend(rest)
+        return tracked, n_tracked, len(tracked) - n_tracked
 
     _owned_samples = {}
 
@@ -880,7 +918,8 @@ def _referrer_chain(targets, reveal, deadline, ignore, modules=None, max_depth=1
     for _depth in range(max_depth):
         if time.perf_counter() > deadline:
             return []
-        refs = gc.get_referrers(*frontier)
+        # tuples left out (see _without_tuples): a chain through a closure's cell tuple is not followed
+        refs = _without_tuples(gc.get_referrers, *frontier)
         fids = {id(x) for x in frontier}
         nxt = []
         for extra in (frontier, refs, fids, nxt):
