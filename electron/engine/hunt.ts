@@ -402,6 +402,7 @@ export class Hunt extends EventEmitter {
       heapKnown: this.inspector !== null || this.python !== null,
       heapLabel: this.inspector ? 'the JS heap (used + external)' : 'the Python heap',
       unit: o.load === 'builtin' ? 'request' : 'second',
+      restarts: this.sampler?.restarts() ?? 0,
     });
     const verdict = crossCheck(decided, suspects, snapshotFiles.length >= 3 || this.pyCaptures.length >= 3);
     if (this.lastSnapshotWrittenAt !== null && snapshotFiles.length)

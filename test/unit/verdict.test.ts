@@ -193,3 +193,62 @@ describe('withoutSnapshotSteps', () => {
     expect(v.bytesPerRequest).toBeCloseTo(400, 0);
   });
 });
+
+describe('an interval that excludes zero is never noise (issue 16)', () => {
+  // The issue's hunt: a leaky list under gunicorn --max-requests 300, 5000 requests, the total
+  // Python heap falling as workers were recycled: -4117.9 B/request (95% CI -7469.7 … -422.5).
+  const falling = (restarts?: number) => {
+    const r = rng(16);
+    const cps = series((req) => 40e6 - 4117.9 * req + (r() - 0.5) * 12e6, 13, 416);
+    return decideVerdict({
+      checkpoints: cps,
+      suspects: [],
+      heapKnown: true,
+      heapLabel: 'the Python heap',
+      restarts,
+    });
+  };
+
+  it('a fall like the issue’s (interval below zero) is not "no leak … within noise"', () => {
+    const v = falling(20);
+    expect(v.ci95[1], JSON.stringify(v.ci95)).toBeLessThan(0);
+    expect(v.bytesPerRequest).toBeLessThan(-2000);
+    expect(v.bytesPerRequest).toBeGreaterThan(-7000);
+    expect(v.kind).toBe('inconclusive');
+    expect(v.reason).not.toMatch(/noise\./);
+    expect(v.reason).toMatch(/^Memory fell/);
+    expect(v.reason).toMatch(/20 process restart/);
+    expect(v.reason).toMatch(/cannot rule out a leak/);
+  });
+
+  it('the same fall is inconclusive even when no restart was seen: it is too big to be nothing', () => {
+    const v = falling();
+    expect(v.kind).toBe('inconclusive');
+    expect(v.reason).toMatch(/^Memory fell/);
+    expect(v.reason).not.toMatch(/restart\(s\) were seen/);
+  });
+
+  it('a small real growth under the threshold says so, not "within noise"', () => {
+    const v = verdictOf(series((req) => 20e6 + 5 * req));
+    expect(v.ci95[0]).toBeGreaterThan(0);
+    expect(v.kind).toBe('no-leak');
+    expect(v.reason).toMatch(/real but small/);
+    expect(v.reason).not.toMatch(/noise/);
+  });
+
+  it('"within noise" appears only when the interval contains zero (600 random series)', () => {
+    const r = rng(99);
+    let noise = 0;
+    for (let k = 0; k < 600; k++) {
+      const slope = (r() - 0.5) * 400;
+      const amp = r() * 4e6;
+      const v = verdictOf(series((req) => 20e6 + slope * req + (r() - 0.5) * amp));
+      if (/within noise/.test(v.reason)) {
+        noise++;
+        expect(v.ci95[0]).toBeLessThanOrEqual(0);
+        expect(v.ci95[1]).toBeGreaterThanOrEqual(0);
+      }
+    }
+    expect(noise).toBeGreaterThan(10); // the rule was exercised
+  });
+});

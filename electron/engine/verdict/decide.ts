@@ -117,6 +117,8 @@ export interface DecideInput {
   /** x axis: requests served (default), or seconds when no load was sent (--load none) */
   unit?: 'request' | 'second';
   thresholds?: VerdictThresholds;
+  /** processes of the target that exited and were replaced while it was measured (worker recycling) */
+  restarts?: number;
 }
 
 export function decideVerdict(input: DecideInput): Verdict {
@@ -214,7 +216,32 @@ export function decideVerdict(input: DecideInput): Verdict {
     };
   }
   const upper = ci[1];
-  if (upper * main.span < t.minGrowthBytes * 4 || upper < t.minBytesPerRequest * 4) {
+  const narrow = upper * main.span < t.minGrowthBytes * 4 || upper < t.minBytesPerRequest * 4;
+  // An interval that excludes zero is a measured change, never noise.
+  const bigFall = -perReq >= t.minBytesPerRequest && -perReq * main.span >= t.minGrowthBytes;
+  if (upper < 0 && !bigFall && !input.restarts) {
+    return {
+      ...measured,
+      kind: 'no-leak',
+      reason: `No leak: after each forced garbage collection ${growth}. The whole interval is below zero, so ${label} really fell a little (less than the ${t.minBytesPerRequest} B ${per} and ${fmtBytes(t.minGrowthBytes)} that leakhound calls a leak), and nothing grew.`,
+    };
+  }
+  if (upper < 0) {
+    const seen = input.restarts ? ` ${input.restarts} process restart(s) were seen during the run.` : '';
+    return {
+      ...measured,
+      kind: 'inconclusive',
+      reason: `Memory fell: after each forced garbage collection ${growth}. The whole interval is below zero, so this is a real fall, not noise; a server's memory falls when its processes restart (gunicorn --max-requests, a master replacing workers) or a cache is emptied.${seen} A falling total cannot rule out a leak (restarts hide one): the growth within each process's life decides.`,
+    };
+  }
+  if (ci[0] > 0 && narrow) {
+    return {
+      ...measured,
+      kind: 'no-leak',
+      reason: `No leak above the threshold: after each forced garbage collection ${growth}. The whole interval is above zero, so the growth is real but small: under the ${t.minBytesPerRequest} B ${per} and ${fmtBytes(t.minGrowthBytes)} over the run that leakhound calls a leak. A leak slower than that needs a longer run to show.`,
+    };
+  }
+  if (narrow) {
     return {
       ...measured,
       kind: 'no-leak',
