@@ -20,4 +20,16 @@ describe.skipIf(!existsSync(PY))('Python owned bytes', () => {
     expect(exact).toBeGreaterThan(800);
     expect(Math.abs(approx - exact) / exact).toBeLessThan(0.02);
   });
+
+  it("is the same right after a census (the census's object list leaves no reference behind)", () => {
+    const r = spawnSync(PY, [
+      path.join(ROOT, 'test/fixtures/python/owned_after_census.py'),
+      path.join(ROOT, 'electron/engine/python/agent'),
+    ]);
+    expect(r.status, r.stderr.toString()).toBe(0);
+    const { census, direct } = JSON.parse(r.stdout.toString()) as { census: number; direct: number };
+    // an int, a set and a dict of its own: far above the 56 B shell alone
+    expect(direct).toBeGreaterThan(400);
+    expect(Math.abs(census - direct) / direct).toBeLessThan(0.05);
+  });
 });

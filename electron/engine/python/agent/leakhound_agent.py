@@ -82,6 +82,14 @@ def _without_tuples(fn, *args):
         if was:
             gc.enable()
     out.pop()
+    # fn runs inside list(), so the list being filled is among what gc.get_objects() lists: a
+    # cycle that kept every object one reference higher until the next collection (the owned
+    # walk's refcount test then found nothing owned). Identity only: == would run app code.
+    for i, o in enumerate(out):
+        if o is out:
+            del out[i]
+            break
+    o = None
     return out
 
 
@@ -162,6 +170,55 @@ def _at_exit():
     agent = _agent
     if agent is not None and agent.pid == os.getpid():
         agent.close()
+
+
+# Requests this process served, by the server's own counter: growth is fitted within each
+# worker's life against the requests that worker served (issue 16). (pid, read) once found.
+_served_source = None
+
+
+def _requests_served():
+    global _served_source
+    src = _served_source
+    if src is None or src[0] != os.getpid():
+        read = _find_served_counter()
+        src = (os.getpid(), read)
+        if read is not None:
+            _served_source = src
+    if src[1] is None or src[1] is False:
+        return None
+    try:
+        return int(src[1]())
+    except Exception:
+        return None
+
+
+def _find_served_counter():
+    """gunicorn's worker.nr (sync, gthread, gevent, tornado workers), from the main thread's
+    stack; uvicorn's server_state.total_requests (its Server object is found by its class).
+    False (never look again) in a gunicorn master; None (look again later) when not found."""
+    base = getattr(sys.modules.get('gunicorn.workers.base'), 'Worker', None)
+    main = threading.main_thread().ident
+    f = sys._current_frames().get(main)
+    # innermost first: a worker's stack runs inside the arbiter's spawn_worker frame
+    while f is not None:
+        me = f.f_locals.get('self') if 'self' in f.f_code.co_varnames else None
+        mod = getattr(type(me), '__module__', '') or ''
+        if isinstance(base, type) and isinstance(me, base):
+            if mod.startswith('gunicorn.workers') and isinstance(getattr(me, 'nr', None), int):
+                return lambda w=me: w.nr
+            break  # another server's worker class (uvicorn's) counts in its own server
+        if mod == 'gunicorn.arbiter':
+            return False
+        f = f.f_back
+    f = None
+    server = sys.modules.get('uvicorn.server')
+    cls = getattr(server, 'Server', None)
+    if isinstance(cls, type):
+        for o in _without_tuples(gc.get_referrers, cls):
+            if type(o) is cls and hasattr(o, 'server_state'):
+                return lambda srv=o: srv.server_state.total_requests
+    return None
 
 
 def _type_key(t):
@@ -386,6 +443,7 @@ class _Agent:
         return {
             'pid': os.getpid(),
             'startedAt': self.started_at,
+            'served': _requests_served(),
             'allocatedBlocks': blocks,
             'agentBlocks': self.own_blocks,
             'heapBytes': int(max(0, blocks - self.own_blocks) * _BLOCK_BYTES),
@@ -489,6 +547,7 @@ class _Agent:
             'pid': os.getpid(),
             'ppid': os.getppid(),
             'startedAt': self.started_at,
+            'served': _requests_served(),
             'objects': n_tracked + n_untracked,
             'trackedObjects': n_tracked,
             'untrackedObjects': n_untracked,
