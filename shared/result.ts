@@ -96,6 +96,23 @@ export const verdictSchema = z.object({
   offHeapGrowth: z.boolean().optional(),
   /** true when growth stopped in the later part of the run (cache filled) */
   plateau: z.boolean().optional(),
+  /** growth within each worker's life (recycled workers: gunicorn --max-requests), when one ended */
+  lifetimes: z
+    .object({
+      bytesPerRequest: z.number(),
+      ci95: z.tuple([z.number(), z.number()]),
+      lifetimes: z.number(),
+      lifetimesFitted: z.number(),
+      endedLifetimes: z.number(),
+      recycledEvery: z.number().nullable(),
+      rssLowBytes: z.number().nullable(),
+      rssHighBytes: z.number().nullable(),
+      maxPoints: z.number(),
+      /** the whole tree's heap figure the lifetime verdict replaced */
+      treeBytesPerRequest: z.number().optional(),
+      treeCi95: z.tuple([z.number(), z.number()]).optional(),
+    })
+    .optional(),
 });
 export type Verdict = z.infer<typeof verdictSchema>;
 

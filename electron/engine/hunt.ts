@@ -30,6 +30,7 @@ import { mapAllocationSites } from './heap/sourcemap-files';
 import { AttachedTarget } from './hunt/attached';
 import { Decimator } from './hunt/decimate';
 import { ExternalLoad } from './hunt/external-load';
+import { LifetimeTracker } from './hunt/lifetimes';
 import { NodeInspector } from './hunt/node-inspector';
 import { makePlan } from './hunt/plan';
 import { guessRuntime } from './hunt/runtime-guess';
@@ -55,6 +56,7 @@ import {
 } from './store';
 import { defaultLogFile, isInspectorChatter, SpawnedTarget } from './target/spawn';
 import { crossCheck, decideVerdict } from './verdict/decide';
+import { recyclingFromArgv } from './verdict/lifetimes';
 import { VERSION } from './version';
 
 export interface HuntEnv {
@@ -87,6 +89,8 @@ export class Hunt extends EventEmitter {
   private runtime: 'node' | 'python' | 'other' | null = null;
   private inspector: NodeInspector | null = null;
   private python: PythonAgentSession | null = null;
+  /** per-process post-GC points of a Python target, for growth within each worker's life */
+  private lifetimes: LifetimeTracker | null = null;
   private sampler: TreeSampler | RemoteSampler | null = null;
   private readonly recorder = new LoadRecorder();
   // peaks kept: result.json's curve must show the highest PSS even after thinning
@@ -357,7 +361,9 @@ export class Hunt extends EventEmitter {
           this.loadCommand = ExternalLoad.start(o.loadCommand as string, this.dir, target, (m) =>
             this.log('info', m),
           );
-        if (o.load === 'builtin')
+        if (o.load === 'builtin' && plan.segmentRequests !== null && this.lifetimes)
+          await this.loadWithLifetimeCheckpoints(endpoints, plan.segmentRequests);
+        else if (o.load === 'builtin')
           await this.load(endpoints, {
             requests: plan.segmentRequests ?? undefined,
             durationMs: plan.segmentMs ?? undefined,
@@ -404,7 +410,20 @@ export class Hunt extends EventEmitter {
       unit: o.load === 'builtin' ? 'request' : 'second',
       restarts: this.sampler?.restarts() ?? 0,
     });
-    const verdict = crossCheck(decided, suspects, snapshotFiles.length >= 3 || this.pyCaptures.length >= 3);
+    const life = this.lifetimes?.decide(warmupRequests, suspects[0]?.name ?? null) ?? null;
+    const verdict = life
+      ? {
+          ...life.verdict,
+          pssBytesPerRequest: decided.pssBytesPerRequest,
+          pssCi95: decided.pssCi95,
+          reason: `${life.verdict.reason} (The whole tree's heap, which recycling resets: ${decided.bytesPerRequest.toFixed(1)} B/request, 95% interval ${decided.ci95[0].toFixed(1)} to ${decided.ci95[1].toFixed(1)}.)`,
+          lifetimes: {
+            ...life.summary,
+            treeBytesPerRequest: decided.bytesPerRequest,
+            treeCi95: decided.ci95,
+          },
+        }
+      : crossCheck(decided, suspects, snapshotFiles.length >= 3 || this.pyCaptures.length >= 3);
     if (this.lastSnapshotWrittenAt !== null && snapshotFiles.length)
       this.log(
         'info',
@@ -432,6 +451,8 @@ export class Hunt extends EventEmitter {
     if (this.remote) {
       const r = await this.remote.connectRuntime((level, m) => this.log(level, m));
       this.python = r.python;
+      // (the remote tree's RSS per pid is not read here: lives get no RSS figures)
+      if (r.python) this.lifetimes = new LifetimeTracker({}, () => null);
       if (r.attachInspector) {
         this.attachInspector = r.attachInspector;
         this.inspector = await NodeInspector.fromClient(r.attachInspector.client);
@@ -444,6 +465,7 @@ export class Hunt extends EventEmitter {
       if (target instanceof AttachedTarget) await this.injectPythonAgent(target.pid);
       if (!this.pythonSocketDir) return;
       this.python = new PythonAgentSession(this.pythonSocketDir, {}, this.pythonAttach?.resolvePid ?? null);
+      this.lifetimes = new LifetimeTracker(recyclingFromArgv(target.argv ?? []));
       // An attached worker runs the injected agent only on its next request (warm-up).
       if (this.pythonAttached) return;
       const pids = await this.python.livePids();
@@ -681,6 +703,7 @@ export class Hunt extends EventEmitter {
       } else if (this.python) {
         const per = await this.python.checkpoint();
         if (per.length) heapBytes = per.reduce((a, p) => a + p.heapBytes, 0);
+        this.lifetimes?.record(per, this.recorder.requests);
       }
     } catch (e) {
       if (!this.targetDied && !this.targetExiting)
@@ -700,6 +723,28 @@ export class Hunt extends EventEmitter {
     this.checkpoints.push(cp);
     this.checkpointsOut?.append(cp);
     this.emitEvent({ type: 'checkpoint', id: this.id, checkpoint: cp });
+  }
+
+  /**
+   * One segment of load in chunks, with a post-GC checkpoint of every Python process after
+   * each while its workers are recycled: a life of a few hundred requests gets its own series.
+   */
+  private async loadWithLifetimeCheckpoints(endpoints: Endpoint[], requests: number): Promise<void> {
+    let left = requests;
+    while (left > 0 && !this.stopRequested && !this.targetDied && !this.targetHung) {
+      const every = this.lifetimes?.every(requests) ?? null;
+      const chunk = every === null ? left : Math.min(left, every);
+      await this.load(endpoints, { requests: chunk });
+      left -= chunk;
+      if (left > 0 && this.python && this.lifetimes) {
+        try {
+          this.lifetimes.record(await this.python.checkpoint(), this.recorder.requests);
+        } catch (e) {
+          if (!this.targetDied && !this.targetExiting)
+            this.log('warn', `a lifetime checkpoint failed: ${(e as Error).message}`);
+        }
+      }
+    }
   }
 
   /** Take the runtime's heap data; returns the snapshot file for Node. */

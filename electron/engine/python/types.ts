@@ -98,6 +98,8 @@ export interface PyCheckpoint {
   gcCollections: number[];
   wallMs: number;
   maxHoldMs: number;
+  /** requests this process served (gunicorn worker.nr, uvicorn total_requests); null in a master or when unknown */
+  served?: number | null;
 }
 
 export interface PyProcessInfo {
