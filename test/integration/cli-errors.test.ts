@@ -45,6 +45,17 @@ const cases: Array<[string, string[], RegExp]> = [
     ['run', '--spawn', 'node x.js', '--url', 'http://127.0.0.1/'],
     /--url has no port and no \{port\}/,
   ],
+  ['report without a folder', ['report'], /^leakhound: .*report DIR/],
+  [
+    'report on a bad paper size',
+    ['report', '.', '--paper', 'A3'],
+    /^leakhound: --paper takes A4 or Letter \(got "A3"\)/,
+  ],
+  [
+    'report with an unknown option',
+    ['report', '.', '--bogus'],
+    /^leakhound: unknown option --bogus for 'leakhound report'/,
+  ],
   [
     'unclosed quote',
     ['run', '--spawn', 'node "x.js', '--url', 'http://127.0.0.1:{port}/'],

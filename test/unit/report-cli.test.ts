@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../electron/engine/errors';
-import { parseReportArgs } from '../../electron/engine/report/cli';
 import { chromiumCandidates, findChromium } from '../../electron/engine/report/pdf';
 import { readResult, renderReport } from '../../electron/engine/report/render';
 import { sampleResult } from '../../electron/engine/report/sample-result';
@@ -21,32 +20,6 @@ function userError(fn: () => unknown): UserError {
   }
   throw new Error('expected a UserError');
 }
-
-describe('parseReportArgs', () => {
-  it('parses the folder and flags, in either --flag value or --flag=value form', () => {
-    expect(parseReportArgs(['runs/a'])).toEqual({
-      dir: 'runs/a',
-      pdf: undefined,
-      html: undefined,
-      paper: 'A4',
-      revealStrings: false,
-    });
-    expect(
-      parseReportArgs(['--pdf', 'x.pdf', 'runs/a', '--html=y.html', '--paper', 'letter', '--reveal-strings']),
-    ).toEqual({ dir: 'runs/a', pdf: 'x.pdf', html: 'y.html', paper: 'Letter', revealStrings: true });
-  });
-  it('rejects bad input with one clear line', () => {
-    expect(userError(() => parseReportArgs([])).message).toMatch(
-      /^no run folder given: usage: leakhound report DIR/,
-    );
-    expect(userError(() => parseReportArgs(['d', '--paper', 'A3'])).message).toBe(
-      '--paper A3: paper must be A4 or Letter',
-    );
-    expect(userError(() => parseReportArgs(['d', '--pdf'])).message).toMatch(/^--pdf needs a value/);
-    expect(userError(() => parseReportArgs(['d', '--bogus'])).message).toMatch(/^unknown option --bogus/);
-    expect(userError(() => parseReportArgs(['d', 'e'])).message).toMatch(/^unexpected argument e/);
-  });
-});
 
 describe('readResult', () => {
   it('explains a folder without result.json', () => {
