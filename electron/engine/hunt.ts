@@ -30,7 +30,7 @@ import { mapAllocationSites } from './heap/sourcemap-files';
 import { AttachedTarget } from './hunt/attached';
 import { Decimator } from './hunt/decimate';
 import { ExternalLoad } from './hunt/external-load';
-import { LifetimeTracker } from './hunt/lifetimes';
+import { LifetimeTracker, withinLifeGap } from './hunt/lifetimes';
 import { NodeInspector } from './hunt/node-inspector';
 import { makePlan } from './hunt/plan';
 import { guessRuntime } from './hunt/runtime-guess';
@@ -40,7 +40,13 @@ import { type Scenario, scenarioEndpoints, scenarioStages, validateScenario } fr
 import { descendants, readSmapsRollup, startTimeMs } from './proc/procfs';
 import { detectRuntime } from './proc/runtime';
 import { TreeSampler } from './proc/sampler';
-import { type PyCapture, PythonAgentSession, pythonAgentEnv, pythonSuspects } from './python/session';
+import {
+  type PyCapture,
+  type PyCensus,
+  PythonAgentSession,
+  pythonAgentEnv,
+  pythonSuspects,
+} from './python/session';
 import { RemoteHost, RemoteTarget } from './remote/host';
 import type { RemoteSampler } from './remote/sampler';
 import {
@@ -394,12 +400,20 @@ export class Hunt extends EventEmitter {
     }
     this.stopHeapPoll();
     await this.loadCommand?.stop();
+    // recycled workers: the three captures above are of different processes, so the suspects
+    // come from three censuses within one worker's life
+    const life =
+      o.load === 'builtin' && !this.options.safe && !this.targetDied && this.lifetimes?.recycled()
+        ? await this.withinLifeCaptures(endpoints)
+        : null;
 
     // Analysis
     let suspects: Suspect[] = [];
     if (!this.targetDied && !this.linkLost) {
       this.setPhase('analysis', 0, 'analysing heap data');
-      suspects = await this.analyse(snapshotFiles, snapshotAt);
+      suspects = life
+        ? pythonSuspects(life.captures, life.requests, this.python ?? undefined)
+        : await this.analyse(snapshotFiles, snapshotAt);
     }
     const measured = this.checkpoints.filter((c) => c.requests >= warmupRequests);
     const decided = decideVerdict({
@@ -410,15 +424,15 @@ export class Hunt extends EventEmitter {
       unit: o.load === 'builtin' ? 'request' : 'second',
       restarts: this.sampler?.restarts() ?? 0,
     });
-    const life = this.lifetimes?.decide(warmupRequests, suspects[0]?.name ?? null) ?? null;
-    const verdict = life
+    const lives = this.lifetimes?.decide(warmupRequests, suspects[0]?.name ?? null) ?? null;
+    const verdict = lives
       ? {
-          ...life.verdict,
+          ...lives.verdict,
           pssBytesPerRequest: decided.pssBytesPerRequest,
           pssCi95: decided.pssCi95,
-          reason: `${life.verdict.reason} (The whole tree's heap, which recycling resets: ${decided.bytesPerRequest.toFixed(1)} B/request, 95% interval ${decided.ci95[0].toFixed(1)} to ${decided.ci95[1].toFixed(1)}.)`,
+          reason: `${lives.verdict.reason} (The whole tree's heap, which recycling resets: ${decided.bytesPerRequest.toFixed(1)} B/request, 95% interval ${decided.ci95[0].toFixed(1)} to ${decided.ci95[1].toFixed(1)}.)`,
           lifetimes: {
-            ...life.summary,
+            ...lives.summary,
             treeBytesPerRequest: decided.bytesPerRequest,
             treeCi95: decided.ci95,
           },
@@ -744,6 +758,72 @@ export class Hunt extends EventEmitter {
             this.log('warn', `a lifetime checkpoint failed: ${(e as Error).message}`);
         }
       }
+    }
+  }
+
+  /**
+   * Three censuses of every process within the youngest worker's life (it lives through all
+   * three), for suspects when workers are recycled; null when none could be taken.
+   */
+  private async withinLifeCaptures(
+    endpoints: Endpoint[],
+  ): Promise<{ captures: PyCapture[]; requests: number } | null> {
+    const python = this.python;
+    const length = this.lifetimes?.lifeLength() ?? null;
+    if (!python || !length) return null;
+    try {
+      let gap: { pid: number; requests: number } | null = null;
+      // a young enough worker comes along within one life of load
+      for (let tries = 0; tries < 12 && !gap; tries++) {
+        const per = await python.checkpoint();
+        this.lifetimes?.record(per, this.recorder.requests);
+        gap = withinLifeGap(per, length);
+        if (!gap) await this.load(endpoints, { requests: Math.max(10, Math.floor(length / 4)) });
+        if (this.targetDied || this.targetHung) return null;
+      }
+      if (!gap) return null;
+      this.log(
+        'info',
+        `workers are recycled every ~${length} requests: 3 censuses within the life of worker ${gap.pid}, ${gap.requests} requests apart, for the suspects`,
+      );
+      const captures: PyCapture[] = [];
+      const start = this.recorder.requests;
+      for (let k = 1; k <= 3; k++) {
+        if (k > 1) await this.load(endpoints, { requests: gap.requests });
+        if (this.targetDied || this.targetHung) return null;
+        const capture = await python.capture(`life-${k}`, {
+          atRequests: this.recorder.requests,
+          revealStrings: this.options.revealStrings,
+        });
+        const name = `python-capture-life-${k}.json`;
+        writeFileAtomic(path.join(this.dir, name), JSON.stringify(capture));
+        this.snapshots.push({
+          file: name,
+          label: `life-${k}`,
+          atRequests: this.recorder.requests,
+          bytes: JSON.stringify(capture).length,
+        });
+        captures.push(capture);
+      }
+      // that one worker, against the requests it served itself: its share of the load is uneven
+      const own = captures.map((c) => c.processes.find((p) => p.pid === gap?.pid));
+      const served = own.map((p) => p?.served);
+      if (!own.every((p, i) => p && p.startedAt === own[0]?.startedAt && typeof served[i] === 'number'))
+        return captures.every((c) => c.processes.some((p) => p.pid === gap?.pid))
+          ? { captures, requests: this.recorder.requests - start }
+          : null;
+      return {
+        captures: captures.map((c, i) => ({
+          ...c,
+          atRequests: served[i] as number,
+          processes: [own[i] as PyCensus],
+        })),
+        requests: (served[2] as number) - (served[0] as number),
+      };
+    } catch (e) {
+      if (!this.targetDied && !this.targetExiting)
+        this.log('warn', `censuses within a worker's life failed: ${(e as Error).message}`);
+      return null;
     }
   }
 

@@ -56,15 +56,19 @@ export class LifetimeTracker {
    * known: from --max-requests when given, else from the lives seen end so far.
    */
   every(segmentRequests: number): number | null {
-    let life = this.recycling.maxRequests ?? null;
-    if (life === null) {
-      const ended = groupLifetimes(this.points, this.lastPids).filter((l) => l.ended);
-      if (ended.length === 0) return null;
-      const served = ended.map((l) => l.points[l.points.length - 1].served).sort((a, b) => a - b);
-      life = served[Math.floor(served.length / 2)];
-    }
+    const life = this.lifeLength();
+    if (life === null) return null;
     const every = Math.floor((life * this.workers) / POINTS_PER_LIFE);
     return Math.max(5, Math.min(segmentRequests, every));
+  }
+
+  /** Requests a worker lives: --max-requests when given, else the median life seen end; null when unknown. */
+  lifeLength(): number | null {
+    if (this.recycling.maxRequests) return this.recycling.maxRequests;
+    const ended = groupLifetimes(this.points, this.lastPids).filter((l) => l.ended);
+    if (ended.length === 0) return null;
+    const served = ended.map((l) => l.points[l.points.length - 1].served).sort((a, b) => a - b);
+    return served[Math.floor(served.length / 2)];
   }
 
   /** The per-lifetime verdict over points from `fromRequests` on (after warm-up). */
@@ -77,4 +81,21 @@ export class LifetimeTracker {
       ...extra,
     });
   }
+}
+
+/**
+ * Requests to fire between two censuses of one worker's life, so that the youngest worker
+ * lives through three of them: 0.4 of what it has left, over all workers; null when no worker
+ * is young enough yet (the caller loads a little and asks again).
+ */
+export function withinLifeGap(
+  per: readonly PyCheckpoint[],
+  life: number,
+): { pid: number; requests: number } | null {
+  const workers = per.filter((c) => typeof c.served === 'number');
+  if (workers.length === 0) return null;
+  const young = workers.reduce((a, b) => ((a.served as number) <= (b.served as number) ? a : b));
+  const left = life - (young.served as number);
+  if (left < life / 2) return null;
+  return { pid: young.pid, requests: Math.max(workers.length * 10, Math.floor(0.4 * left * workers.length)) };
 }

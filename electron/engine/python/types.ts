@@ -45,6 +45,8 @@ export const pyCensusSchema = z.object({
   ppid: z.number(),
   /** the agent's start time (epoch s): with pid, identifies a process across pid reuse */
   startedAt: z.number(),
+  /** requests this process served (gunicorn worker.nr, uvicorn total_requests), when known */
+  served: z.number().nullable().optional(),
   objects: z.number(),
   trackedObjects: z.number(),
   untrackedObjects: z.number(),
