@@ -784,10 +784,9 @@ export class Hunt extends EventEmitter {
       if (!gap) return null;
       this.log(
         'info',
-        `workers are recycled every ~${length} requests: 3 censuses within the life of worker ${gap.pid}, ${gap.requests} requests apart, for the suspects`,
+        `workers are recycled every ~${length} requests: 3 censuses within the lives of the workers alive now (the youngest, ${gap.pid}, has over half its life left), ${gap.requests} requests apart, for the suspects`,
       );
       const captures: PyCapture[] = [];
-      const start = this.recorder.requests;
       for (let k = 1; k <= 3; k++) {
         if (k > 1) await this.load(endpoints, { requests: gap.requests });
         if (this.targetDied || this.targetHung) return null;
@@ -805,21 +804,19 @@ export class Hunt extends EventEmitter {
         });
         captures.push(capture);
       }
-      // that one worker, against the requests it served itself: its share of the load is uneven
-      const own = captures.map((c) => c.processes.find((p) => p.pid === gap?.pid));
-      const served = own.map((p) => p?.served);
-      if (!own.every((p, i) => p && p.startedAt === own[0]?.startedAt && typeof served[i] === 'number'))
-        return captures.every((c) => c.processes.some((p) => p.pid === gap?.pid))
-          ? { captures, requests: this.recorder.requests - start }
-          : null;
-      return {
-        captures: captures.map((c, i) => ({
-          ...c,
-          atRequests: served[i] as number,
-          processes: [own[i] as PyCensus],
-        })),
-        requests: (served[2] as number) - (served[0] as number),
-      };
+      // the workers alive through all three, against the requests they served themselves:
+      // the load is not shared out evenly (keep-alive connections stick to one worker)
+      const id = (p: PyCensus) => `${p.pid}:${p.startedAt}`;
+      const common = captures[0].processes
+        .filter((p) => typeof p.served === 'number')
+        .map(id)
+        .filter((k) => captures.every((c) => c.processes.some((p) => id(p) === k)));
+      if (common.length === 0) return null;
+      const mine = captures.map((c) => {
+        const processes = c.processes.filter((p) => common.includes(id(p)));
+        return { ...c, atRequests: processes.reduce((a, p) => a + (p.served ?? 0), 0), processes };
+      });
+      return { captures: mine, requests: (mine[2].atRequests ?? 0) - (mine[0].atRequests ?? 0) };
     } catch (e) {
       if (!this.targetDied && !this.targetExiting)
         this.log('warn', `censuses within a worker's life failed: ${(e as Error).message}`);

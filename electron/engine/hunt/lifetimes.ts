@@ -85,7 +85,7 @@ export class LifetimeTracker {
 
 /**
  * Requests to fire between two censuses of one worker's life, so that the youngest worker
- * lives through three of them: 0.4 of what it has left, over all workers; null when no worker
+ * lives through three of them even if it gets every request: 0.4 of what it has left; null when no worker
  * is young enough yet (the caller loads a little and asks again).
  */
 export function withinLifeGap(
@@ -97,5 +97,6 @@ export function withinLifeGap(
   const young = workers.reduce((a, b) => ((a.served as number) <= (b.served as number) ? a : b));
   const left = life - (young.served as number);
   if (left < life / 2) return null;
-  return { pid: young.pid, requests: Math.max(workers.length * 10, Math.floor(0.4 * left * workers.length)) };
+  // not shared out evenly: keep-alive connections can send all of them to one worker (uvicorn)
+  return { pid: young.pid, requests: Math.max(10, Math.floor(0.4 * left)) };
 }

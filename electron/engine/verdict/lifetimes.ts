@@ -217,7 +217,7 @@ export function decideLifetimes(input: LifetimeInput): { verdict: Verdict; summa
         : '';
     const million = (fit.slope * 1e6) / 1024 / 1024;
     const who = input.suspect
-      ? ` The top suspect, from censuses of one worker at three points of its life, is ${input.suspect}.`
+      ? ` The top suspect, from three censuses within the same workers’ lives, is ${input.suspect}.`
       : '';
     return {
       summary: summaryOut,
