@@ -16,6 +16,10 @@ export interface SweepRow {
   pssPerProcessBytes: number | null;
   processes: number;
   bytesPerRequest: number | null;
+  /** growth within each worker's life (recycled workers), beside PSS: does max-requests hide a leak */
+  lifetimeBytesPerRequest?: number | null;
+  /** requests a worker served before it was recycled (median), when workers were recycled */
+  recycledEvery?: number | null;
   verdict: string | null;
   restarts: number;
   runDir: string;
@@ -38,6 +42,8 @@ export function rowOf(id: string, params: Combo, runDir: string, r: Result | nul
     pssPerProcessBytes: cp?.pssBytes != null && live > 0 ? cp.pssBytes / live : null,
     processes: live,
     bytesPerRequest: r?.verdict.bytesPerRequest ?? null,
+    lifetimeBytesPerRequest: r?.verdict.lifetimes?.bytesPerRequest ?? null,
+    recycledEvery: r?.verdict.lifetimes?.recycledEvery ?? null,
     verdict: r?.verdict.kind ?? null,
     restarts: r?.target.restarts ?? 0,
     runDir,
@@ -71,6 +77,8 @@ export function formatTable(rows: SweepRow[], best: SweepRow | null): string {
     'err %',
     'PSS MB',
     'PSS/proc MB',
+    'in-life B/req',
+    'recycled every',
     'B/req',
     'verdict',
     'restarts',
@@ -84,6 +92,8 @@ export function formatTable(rows: SweepRow[], best: SweepRow | null): string {
     r.errorRate === null ? '-' : (r.errorRate * 100).toFixed(2),
     mb(r.pssTotalBytes),
     mb(r.pssPerProcessBytes),
+    num(r.lifetimeBytesPerRequest ?? null, 1),
+    num(r.recycledEvery ?? null, 0),
     num(r.bytesPerRequest, 1),
     `${r.verdict ?? r.status}${best?.id === r.id ? ' ★' : ''}`,
     String(r.restarts),
