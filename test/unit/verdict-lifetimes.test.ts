@@ -208,3 +208,21 @@ describe('decideLifetimes', () => {
     expect(d?.verdict.reason).not.toMatch(/within noise/);
   });
 });
+
+describe('decideLifetimes: a fresh worker filling its caches', () => {
+  it('growth early in each life that levels off is no leak, marked as a plateau', () => {
+    // measured on the clean Flask route: ~50-140 blocks (64 B) over a worker's first ~100-150
+    // requests, then flat; plus a point before the first request, taken while the app loaded
+    const r = rng(8);
+    const { points, alive } = simulate({ total: 5000, every: 40, perRequest: 0, noise: 500, seed: 8 });
+    const shaped = points.map((p) => ({
+      ...p,
+      heapBytes: p.heapBytes + 60 * Math.min(p.served, 120) + (r() - 0.5) * 500,
+    }));
+    const booting = shaped.filter((p) => p.served < 40).map((p) => ({ ...p, served: 0, heapBytes: 5e6 }));
+    const d = decideLifetimes({ lifetimes: groupLifetimes([...shaped, ...booting], alive) });
+    expect(d?.verdict.kind, d?.verdict.reason).toBe('no-leak');
+    expect(d?.verdict.plateau).toBe(true);
+    expect(d?.verdict.reason).toMatch(/levelled off/);
+  });
+});

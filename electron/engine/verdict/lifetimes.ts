@@ -165,7 +165,10 @@ export function recyclingFromArgv(argv: readonly string[]): Recycling {
 export function decideLifetimes(input: LifetimeInput): { verdict: Verdict; summary: LifetimeSummary } | null {
   const t = input.thresholds ?? DEFAULT_THRESHOLDS;
   const minPoints = input.minPoints ?? 4;
-  const lives = input.lifetimes.filter((l) => l.points.some((p) => p.served > 0));
+  // a point before the first request can fall before the worker imported its app
+  const lives = input.lifetimes
+    .map((l) => ({ ...l, points: l.points.filter((p) => p.served > 0) }))
+    .filter((l) => l.points.length > 0);
   const ended = lives.filter((l) => l.ended);
   if (ended.length === 0) return null;
   const lastServed = ended.map((l) => l.points[l.points.length - 1].served);
@@ -176,6 +179,15 @@ export function decideLifetimes(input: LifetimeInput): { verdict: Verdict; summa
     .filter((r): r is number => typeof r === 'number');
   const maxPoints = Math.max(...lives.map((l) => l.points.length));
   const fit = pooledTheilSen(lives, minPoints);
+  // the later half of each life (by requests served): a fresh worker fills its caches on its
+  // first requests and then stops, which a leak never does
+  const late = pooledTheilSen(
+    lives.map((l) => {
+      const mid = (l.points[0].served + l.points[l.points.length - 1].served) / 2;
+      return { ...l, points: l.points.filter((p) => p.served >= mid) };
+    }),
+    3,
+  );
   const summary: LifetimeSummary = {
     bytesPerRequest: fit?.slope ?? 0,
     ci95: fit?.ci95 ?? [0, 0],
@@ -210,6 +222,21 @@ export function decideLifetimes(input: LifetimeInput): { verdict: Verdict; summa
   const over = `pooled within ${fit.lifetimes} worker lives (${fit.points} post-GC checkpoints; no pair across a restart)`;
   const summaryOut = { ...summary, bytesPerRequest: fit.slope, ci95: fit.ci95 };
   const typicalLife = recycledEvery ?? 300;
+  const sustained =
+    late === null || (late.slope >= t.lateFraction * fit.slope && late.slope >= t.minBytesPerRequest / 2);
+  if (lo > 0 && fit.slope >= t.minBytesPerRequest && !sustained && late) {
+    return {
+      summary: summaryOut,
+      verdict: {
+        ...base,
+        kind: 'no-leak',
+        bytesPerRequest: late.slope,
+        ci95: late.ci95,
+        plateau: true,
+        reason: `No leak within worker lives: each worker's heap grew early in its life (${per}, ${over}) and then levelled off (${late.slope.toFixed(1)} B/request, 95% CI ${late.ci95[0].toFixed(1)} … ${late.ci95[1].toFixed(1)}, in the later half of each life): a fresh worker filling its caches, not memory that grows without bound. Workers were recycled every ${every} requests${opt}.`,
+      },
+    };
+  }
   if (lo > 0 && fit.slope >= t.minBytesPerRequest) {
     const saw =
       summary.rssLowBytes !== null && summary.rssHighBytes !== null
