@@ -425,6 +425,9 @@ export class Hunt extends EventEmitter {
       restarts: this.sampler?.restarts() ?? 0,
     });
     const lives = this.lifetimes?.decide(warmupRequests, suspects[0]?.name ?? null) ?? null;
+    // each process's post-GC points with the requests it served: the evidence of the lifetime fit
+    if (this.lifetimes?.points.length)
+      writeFileAtomic(path.join(this.dir, 'lifetimes.json'), JSON.stringify(this.lifetimes.points));
     const verdict = lives
       ? {
           ...lives.verdict,
