@@ -226,3 +226,15 @@ describe('decideLifetimes: a fresh worker filling its caches', () => {
     expect(d?.verdict.reason).toMatch(/levelled off/);
   });
 });
+
+describe('decideLifetimes: too little growth yet', () => {
+  it('a leak-rate growth over too few requests is inconclusive and says how many more', () => {
+    const { points, alive } = simulate({ total: 700, every: 20, perRequest: 360, noise: 2_000, seed: 9 });
+    const d = decideLifetimes({ lifetimes: groupLifetimes(points, alive) });
+    expect(d?.verdict.kind, d?.verdict.reason).toBe('inconclusive');
+    expect(d?.verdict.ci95[0]).toBeGreaterThan(0);
+    expect(d?.verdict.reason).toMatch(
+      /Raise --requests \(at this rate, about \d+ requests measured within lives\)/,
+    );
+  });
+});

@@ -252,3 +252,12 @@ describe('an interval that excludes zero is never noise (issue 16)', () => {
     expect(noise).toBeGreaterThan(10); // the rule was exercised
   });
 });
+
+describe('a steady growth too small in total to call', () => {
+  it('358 B/request over 300 requests (interval above zero) is inconclusive, not no leak', () => {
+    const v = verdictOf(series((req) => 20e6 + 358 * req, 13, 25));
+    expect(v.ci95[0]).toBeGreaterThan(0);
+    expect(v.kind).toBe('inconclusive');
+    expect(v.reason).toMatch(/run longer \(at this rate, \d+ measured requests or more\)/);
+  });
+});

@@ -234,6 +234,15 @@ export function decideVerdict(input: DecideInput): Verdict {
       reason: `Memory fell: after each forced garbage collection ${growth}. The whole interval is below zero, so this is a real fall, not noise; a server's memory falls when its processes restart (gunicorn --max-requests, a master replacing workers) or a cache is emptied.${seen} A falling total cannot rule out a leak (restarts hide one): the growth within each process's life decides.`,
     };
   }
+  if (ci[0] > 0 && perReq >= t.minBytesPerRequest) {
+    // steady growth at a leak's rate, too little of it yet: not "no leak"
+    const need = unit === 'second' ? null : Math.ceil(t.minGrowthBytes / perReq);
+    return {
+      ...measured,
+      kind: 'inconclusive',
+      reason: `Inconclusive: after each forced garbage collection ${growth}. The whole interval is above zero, at a leak's rate, but that is only ${fmtBytes(perReq * main.span)} in all, under the ${fmtBytes(t.minGrowthBytes)} leakhound needs to call a leak: run longer${need ? ` (at this rate, ${need} measured requests or more)` : ''}.`,
+    };
+  }
   if (ci[0] > 0 && narrow) {
     return {
       ...measured,

@@ -237,6 +237,23 @@ export function decideLifetimes(input: LifetimeInput): { verdict: Verdict; summa
       },
     };
   }
+  // what the workers would have grown without recycling over the requests measured in lives
+  const measuredServed = lives
+    .filter((l) => l.points.length >= minPoints)
+    .reduce((a, l) => a + l.points[l.points.length - 1].served - l.points[0].served, 0);
+  if (lo > 0 && fit.slope >= t.minBytesPerRequest && fit.slope * measuredServed < t.minGrowthBytes) {
+    const need = Math.ceil(t.minGrowthBytes / fit.slope);
+    return {
+      summary: summaryOut,
+      verdict: {
+        ...base,
+        kind: 'inconclusive',
+        bytesPerRequest: fit.slope,
+        ci95: fit.ci95,
+        reason: `Inconclusive: each worker grows ${per} within its life, ${over}, but over the ${measuredServed} requests measured within lives that is only ${((fit.slope * measuredServed) / 1024).toFixed(0)} KiB, under the ${(t.minGrowthBytes / 1024).toFixed(0)} KiB leakhound needs to call a leak; workers were recycled every ${every} requests${opt}. Raise --requests (at this rate, about ${need} requests measured within lives).`,
+      },
+    };
+  }
   if (lo > 0 && fit.slope >= t.minBytesPerRequest) {
     const saw =
       summary.rssLowBytes !== null && summary.rssHighBytes !== null
