@@ -684,12 +684,20 @@ export class Hunt extends EventEmitter {
   }
 
   private sleep(ms: number): Promise<void> {
+    // the listener goes with its sleep: a --load none hunt sleeps once per checkpoint, and
+    // listeners left on the signal pile up into Node's MaxListeners warning on stderr
     return new Promise((resolve) => {
-      const t = setTimeout(resolve, ms);
-      this.abortLoad.signal.addEventListener('abort', () => {
+      const signal = this.abortLoad.signal;
+      if (signal.aborted) return resolve();
+      const wake = () => {
         clearTimeout(t);
         resolve();
-      });
+      };
+      const t = setTimeout(() => {
+        signal.removeEventListener('abort', wake);
+        resolve();
+      }, ms);
+      signal.addEventListener('abort', wake, { once: true });
     });
   }
 
