@@ -14,7 +14,7 @@ const RUN_FLAGS: CommandSpec['flags'] = [
     name: 'host',
     kind: 'list',
     value: 'DEST',
-    help: 'the target runs on this ssh destination (user@host, a ~/.ssh/config alias); repeat for several hosts',
+    help: 'the target runs on this ssh destination (user@host, a ~/.ssh/config alias); repeat for several hosts (with --attach-match): one hunt per host at once, a verdict per host, one summary',
   },
   {
     name: 'attach-match',
@@ -103,7 +103,8 @@ const RUN_FLAGS: CommandSpec['flags'] = [
 export const COMMANDS: Record<string, CommandSpec> = {
   run: {
     name: 'run',
-    usage: 'leakhound run --spawn "CMD" --url URL [options]',
+    usage:
+      'leakhound run (--spawn "CMD" --url URL | --attach PID | --host DEST [--host DEST2 …] --attach-match TEXT) [options]',
     summary:
       'Hunt a leak: start the server, load it, sample its memory, diff heap snapshots, give a verdict.',
     flags: RUN_FLAGS,

@@ -16,6 +16,11 @@ export async function runCommand(
   err: NodeJS.WriteStream,
 ): Promise<number> {
   const options = runOptionsFromFlags(flags);
+  const hosts = (flags.host as string[] | undefined) ?? [];
+  if (hosts.length > 1) {
+    const { fleetCommand } = await import('./fleet-command.js');
+    return fleetCommand(options, hosts, out, err);
+  }
   const hunt = new Hunt(options);
   const tty = Boolean(out.isTTY);
   let line = '';

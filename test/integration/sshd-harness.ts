@@ -10,7 +10,10 @@ import { tmpDir } from '../helpers/cli';
 export interface TestSshd {
   pid: number;
   dir: string;
-  /** `ssh -F` file: Host lhtest (key known), Host lhtest-unknown (empty known_hosts) */
+  /** the Host entries alone, to join several servers in one config */
+  entries: string;
+  name: string;
+  /** `ssh -F` file: Host NAME (key known), Host NAME-unknown (empty known_hosts) */
   config: string;
   home: string;
   child: ChildProcess;
@@ -58,7 +61,13 @@ export function treeOf(pid: number): number[] {
   return out;
 }
 
-export async function startSshd(): Promise<TestSshd> {
+/**
+ * `ownPids`: the host also gets its own pid namespace and /proc, as a separate machine has, so
+ * two hosts running the same service do not see each other's processes (an --attach-match
+ * would otherwise find both). Pids from startOnHost are then the host's own, not ours: end
+ * what runs there with killAll (sshd is the namespace's init; everything in it dies with it).
+ */
+export async function startSshd(name = 'lhtest', opts: { ownPids?: boolean } = {}): Promise<TestSshd> {
   const dir = tmpDir('lh-sshd-');
   const home = path.join(dir, 'home');
   mkdirSync(home, { mode: 0o700 });
@@ -101,7 +110,13 @@ export async function startSshd(): Promise<TestSshd> {
   );
   const child = spawn(
     'unshare',
-    ['--net', 'sh', '-c', `ip link set lo up && exec /usr/sbin/sshd -D -e -f ${sshdConfig}`],
+    [
+      '--net',
+      ...(opts.ownPids ? ['--pid', '--fork', '--mount-proc'] : []),
+      'sh',
+      '-c',
+      `ip link set lo up && exec /usr/sbin/sshd -D -e -f ${sshdConfig}`,
+    ],
     {
       stdio: ['ignore', 'ignore', 'pipe'],
     },
@@ -119,7 +134,9 @@ export async function startSshd(): Promise<TestSshd> {
     child.on('exit', () => reject(new Error(`sshd exited: ${log}`)));
   });
 
-  const pid = child.pid as number; // unshare and sh exec'd into sshd: the same pid, in the namespace
+  // unshare and sh exec'd into sshd: the same pid, in the namespace (with ownPids, unshare
+  // forked sshd as the namespace's init, and unshare itself is in the network namespace)
+  const pid = child.pid as number;
   const proxy = path.join(dir, 'proxy.js');
   writeFileSync(
     proxy,
@@ -130,7 +147,7 @@ export async function startSshd(): Promise<TestSshd> {
     .split(' ')
     .slice(0, 2)
     .join(' ');
-  writeFileSync(path.join(dir, 'known_hosts'), `lhtest ${hostPub}\n`);
+  writeFileSync(path.join(dir, 'known_hosts'), `${name} ${hostPub}\n`);
   writeFileSync(path.join(dir, 'empty_known_hosts'), '');
   const common = [
     '  HostName 127.0.0.1',
@@ -143,29 +160,29 @@ export async function startSshd(): Promise<TestSshd> {
     '  LogLevel ERROR',
   ];
   const config = path.join(dir, 'ssh_config');
-  writeFileSync(
-    config,
-    [
-      'Host lhtest',
-      '  HostKeyAlias lhtest',
-      `  UserKnownHostsFile ${dir}/known_hosts`,
-      ...common,
-      'Host lhtest-unknown',
-      '  HostKeyAlias lhtest-unknown',
-      `  UserKnownHostsFile ${dir}/empty_known_hosts`,
-      ...common,
-      '',
-    ].join('\n'),
-  );
+  const entries = [
+    `Host ${name}`,
+    `  HostKeyAlias ${name}`,
+    `  UserKnownHostsFile ${dir}/known_hosts`,
+    ...common,
+    `Host ${name}-unknown`,
+    `  HostKeyAlias ${name}-unknown`,
+    `  UserKnownHostsFile ${dir}/empty_known_hosts`,
+    ...common,
+    '',
+  ].join('\n');
+  writeFileSync(config, entries);
   return {
     pid,
     dir,
     config,
+    entries,
+    name,
     home,
     child,
     log: () => log,
     ssh: (command, timeoutMs = 30_000) =>
-      run('ssh', ['-F', config, '-o', 'BatchMode=yes', 'lhtest', command], timeoutMs),
+      run('ssh', ['-F', config, '-o', 'BatchMode=yes', name, command], timeoutMs),
     killAll() {
       // sshd's own processes only (listener, sessions): what the sessions run is left to notice
       for (const p of [pid, ...treeOf(pid)].reverse()) {

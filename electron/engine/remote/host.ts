@@ -87,7 +87,7 @@ export class RemoteTarget {
   private readonly poll: NodeJS.Timeout;
 
   constructor(
-    private readonly helper: RemoteHelper,
+    helper: RemoteHelper,
     readonly host: string,
     readonly pid: number,
     /** the URL as we load it: a local port forwarded to the host's */
