@@ -6,7 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { SshLink } from './ssh';
+import type { RemoteTransport } from './transport';
 
 /** Where helper.py is: beside this file, else in the repo when running from dist/. */
 export function helperSource(): string {
@@ -108,7 +108,7 @@ export class RemoteHelper extends EventEmitter {
   }
 
   /** Starts the helper on the host and waits for it to say hello. */
-  static async start(link: SshLink): Promise<RemoteHelper> {
+  static async start(link: RemoteTransport): Promise<RemoteHelper> {
     const child = link.spawn(BOOTSTRAP);
     const helper = new RemoteHelper(child, link.dest);
     const src = Buffer.from(helperSource(), 'utf8');

@@ -14,7 +14,7 @@ import { HelperError, RemoteHelper } from './helper-client';
 import { openRemoteNodeInspector, type RemoteDescribe, remoteRuntime } from './node';
 import { connectRemotePython } from './python';
 import { RemoteSampler } from './sampler';
-import { SshLink as Link, type SshLink, type SshOptions } from './ssh';
+import { openTransport, type RemoteTransport, type TransportOptions } from './transport';
 
 export interface RemoteRow {
   pid: number;
@@ -147,7 +147,7 @@ export interface RemoteConnectOptions {
   attachMatch?: string;
   url?: string;
   load: 'builtin' | 'none' | 'command';
-  ssh?: SshOptions;
+  ssh?: TransportOptions;
 }
 
 export class RemoteHost {
@@ -159,7 +159,7 @@ export class RemoteHost {
   fallback: string | null = null;
 
   private constructor(
-    readonly link: SshLink,
+    readonly link: RemoteTransport,
     readonly helper: RemoteHelper,
     readonly target: RemoteTarget,
     readonly runtime: 'node' | 'python' | 'other',
@@ -169,7 +169,7 @@ export class RemoteHost {
   }
 
   static async open(o: RemoteConnectOptions): Promise<RemoteHost> {
-    const link = await Link.open(o.host, o.ssh);
+    const link = await openTransport(o.host, o.ssh);
     let helper: RemoteHelper | null = null;
     try {
       helper = await RemoteHelper.start(link);
@@ -287,7 +287,7 @@ export class RemoteHost {
     const h = this.helper.hello;
     return {
       host: this.host,
-      transport: 'ssh',
+      transport: this.link.kind,
       hostname: h?.hostname ?? null,
       kernel: h?.kernel ?? null,
       helperPython: h?.python ?? null,

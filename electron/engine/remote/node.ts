@@ -10,7 +10,7 @@ import { CdpClient } from '../cdp';
 import { UserError } from '../errors';
 import { runtimeOfExe } from '../proc/runtime';
 import type { RemoteHelper } from './helper-client';
-import type { SshLink } from './ssh';
+import type { RemoteTransport } from './transport';
 
 // The same expression attach/node.ts uses (see the reasons there): fetch the module now,
 // close from a timer, since a synchronous close() waits for this very session.
@@ -64,7 +64,7 @@ export function remoteRuntime(d: RemoteDescribe): 'node' | 'python' | 'other' {
 
 export async function openRemoteNodeInspector(
   helper: RemoteHelper,
-  link: SshLink,
+  link: RemoteTransport,
   pid: number,
   d: RemoteDescribe,
 ): Promise<AttachInspector> {

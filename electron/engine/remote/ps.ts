@@ -3,11 +3,11 @@ import type { ProcessEntry } from '../../../shared/api';
 import { formatProcessTable } from '../proc/ps';
 import { RemoteHelper } from './helper-client';
 import { remoteProcessList } from './host';
-import { SshLink, type SshOptions } from './ssh';
+import { openTransport, type TransportOptions } from './transport';
 
 /** Connects, lists, and leaves nothing behind on the host. */
-export async function listRemoteProcesses(host: string, ssh: SshOptions = {}): Promise<ProcessEntry[]> {
-  const link = await SshLink.open(host, ssh);
+export async function listRemoteProcesses(host: string, ssh: TransportOptions = {}): Promise<ProcessEntry[]> {
+  const link = await openTransport(host, ssh);
   try {
     const helper = await RemoteHelper.start(link);
     try {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { UserError } from '../errors';
 import { pickFreePort } from '../proc/ports';
+import type { RemoteTransport } from './transport';
 
 export interface SshOptions {
   /** an ssh config file instead of ~/.ssh/config (`ssh -F`) */
@@ -43,7 +44,8 @@ const lastLine = (s: string): string =>
     .filter((l) => l && !l.startsWith('debug') && !/^Warning: Permanently added/.test(l))
     .pop() ?? '';
 
-export class SshLink {
+export class SshLink implements RemoteTransport {
+  readonly kind = 'ssh' as const;
   private closed = false;
 
   private constructor(
