@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash test/setup.sh test
 bash test/build.sh
-for b in load heap sampler python-agent ui; do
+for b in load heap sampler python-agent ui remote; do
   f="test/bench/$b.bench.ts"
   [ -f "$f" ] || continue
   echo "== $b"
