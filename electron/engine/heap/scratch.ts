@@ -14,15 +14,20 @@ export class ScratchPool {
 
   constructor(private readonly reuse = true) {}
 
-  private take(bytes: number): ArrayBuffer {
+  private take(bytes: number, shared = false): ArrayBuffer {
     let best = -1;
     for (let i = 0; i < this.free.length; i++) {
+      // a worker thread writes into shared ones: only a SharedArrayBuffer will do there
+      if (shared && !(this.free[i] instanceof SharedArrayBuffer)) continue;
       const len = this.free[i].byteLength;
       // a small request must not take a big buffer a later step needs whole
       if (len >= bytes && len <= 2 * bytes + SLACK && (best < 0 || len < this.free[best].byteLength))
         best = i;
     }
-    if (best < 0) return new ArrayBuffer(this.reuse ? Math.ceil((bytes + SLACK) / SLACK) * SLACK : bytes);
+    if (best < 0) {
+      const size = this.reuse ? Math.ceil((bytes + SLACK) / SLACK) * SLACK : bytes;
+      return shared ? (new SharedArrayBuffer(size) as unknown as ArrayBuffer) : new ArrayBuffer(size);
+    }
     const buf = this.free[best];
     this.free[best] = this.free[this.free.length - 1];
     this.free.pop();
@@ -30,8 +35,8 @@ export class ScratchPool {
   }
 
   /** A Uint32Array of `length`, zero-filled unless `zero` is false (every slot written first). */
-  u32(length: number, zero = true): Uint32Array {
-    const a = new Uint32Array(this.take(length * 4), 0, length);
+  u32(length: number, zero = true, shared = false): Uint32Array {
+    const a = new Uint32Array(this.take(length * 4, shared), 0, length);
     if (zero) a.fill(0);
     return a;
   }
@@ -42,8 +47,8 @@ export class ScratchPool {
     return a;
   }
 
-  u8(length: number, zero = true): Uint8Array {
-    const a = new Uint8Array(this.take(length), 0, length);
+  u8(length: number, zero = true, shared = false): Uint8Array {
+    const a = new Uint8Array(this.take(length, shared), 0, length);
     if (zero) a.fill(0);
     return a;
   }
