@@ -130,6 +130,27 @@ export const apiMethods = {
   },
   'runs.delete': { params: z.object({ id: runIdSchema }), result: z.object({ ok: z.boolean() }) },
   'processes.list': { params: z.object({}).strict(), result: z.array(processEntrySchema) },
+  /** ssh destinations: the Host names of the user's ssh config, then the ones added in the UI */
+  'hosts.list': {
+    params: z.object({}).strict(),
+    result: z.object({
+      configFile: z.string(),
+      hosts: z.array(z.object({ name: z.string(), source: z.enum(['ssh-config', 'added']) })),
+    }),
+  },
+  'hosts.add': {
+    params: z.object({ name: z.string().min(1).max(255) }),
+    result: z.object({ ok: z.boolean() }),
+  },
+  'hosts.remove': {
+    params: z.object({ name: z.string().min(1).max(255) }),
+    result: z.object({ ok: z.boolean() }),
+  },
+  /** `leakhound ps --host NAME`: the host's servers, read there by the remote helper */
+  'hosts.processes': {
+    params: z.object({ host: z.string().min(1).max(255) }),
+    result: z.array(processEntrySchema),
+  },
   'analysis.diff': {
     params: z.object({ id: runIdSchema, from: snapshotIndex, to: snapshotIndex }),
     result: z.object({ rows: z.array(diffRowSchema), requestsBetween: z.number().nullable() }),

@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react';
 import { href, type Route, useRoute } from './lib/router';
 import { type LinkState, onLinkState, transportKind } from './lib/transport';
 import { Compare } from './screens/Compare';
+import { Hosts } from './screens/Hosts';
 import { NewHunt } from './screens/NewHunt';
 import { Runs } from './screens/Runs';
 import { RunView } from './screens/RunView';
@@ -50,6 +51,9 @@ export function App() {
           <NavLink to={{ name: 'sweeps' }} current={route}>
             Sweeps
           </NavLink>
+          <NavLink to={{ name: 'hosts' }} current={route}>
+            Hosts
+          </NavLink>
           {route.name === 'run' ? (
             <a className="nav-link active" href={href(route)} aria-current="page">
               Run {route.id}
@@ -75,6 +79,7 @@ export function App() {
         {route.name === 'compare' ? <Compare a={route.a} b={route.b} /> : null}
         {route.name === 'sweeps' ? <Sweeps /> : null}
         {route.name === 'sweep' ? <SweepView key={route.id} id={route.id} /> : null}
+        {route.name === 'hosts' ? <Hosts /> : null}
       </main>
     </div>
   );

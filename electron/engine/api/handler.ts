@@ -13,6 +13,7 @@ import { renderReport } from '../report/render';
 import { deleteRun, listRuns, readResult, readRun, runDirOf } from '../store';
 import { AnalysisHost } from './analysis-host';
 import { decimateSamples } from './decimate';
+import { createHostsApi } from './hosts';
 import { createSweepsApi } from './sweeps';
 
 /** A UserError about something that does not exist: the serve transport answers 404. */
@@ -74,6 +75,7 @@ export function createApiHandler(opts: ApiHandlerOptions): ApiHandler {
   };
 
   const sweeps = createSweepsApi({ dataDir, emit: (e) => emit(e) });
+  const hosts = createHostsApi(dataDir);
 
   const runDir = (id: string) => {
     const dir = runDirOf(dataDir, id);
@@ -138,7 +140,9 @@ export function createApiHandler(opts: ApiHandlerOptions): ApiHandler {
         throw new UserError(
           `"out" is not accepted here: runs started from the UI are stored in ${dataDir}; use the CLI for --out`,
         );
-      const hunt = new Hunt(o, { dataDir });
+      // a hunt on a host from the Hosts screen uses the ssh config that screen lists
+      const sshConfig = o.host && !o.sshConfig ? hosts.sshOptions().configFile : undefined;
+      const hunt = new Hunt(sshConfig ? { ...o, sshConfig } : o, { dataDir });
       const entry: ActiveRun = { hunt };
       active.set(hunt.id, entry);
       let sawDone = false;
@@ -225,6 +229,11 @@ export function createApiHandler(opts: ApiHandlerOptions): ApiHandler {
     async 'processes.list'() {
       return listProcesses();
     },
+
+    'hosts.list': () => hosts.list(),
+    'hosts.add': ({ name }) => hosts.add(name),
+    'hosts.remove': ({ name }) => hosts.remove(name),
+    'hosts.processes': ({ host }) => hosts.processes(host),
 
     async 'analysis.diff'({ id, from, to }) {
       const a = pickSnapshot(id, from);

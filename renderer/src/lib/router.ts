@@ -7,7 +7,8 @@ export type Route =
   | { name: 'run'; id: string; tab: 'live' | 'verdict' | 'diff'; cls?: string }
   | { name: 'compare'; a: string; b: string }
   | { name: 'sweeps' }
-  | { name: 'sweep'; id: string };
+  | { name: 'sweep'; id: string }
+  | { name: 'hosts' };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
@@ -19,6 +20,7 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'runs') return { name: 'runs' };
   if (parts[0] === 'sweeps' && parts[1]) return { name: 'sweep', id: parts[1] };
   if (parts[0] === 'sweeps') return { name: 'sweeps' };
+  if (parts[0] === 'hosts') return { name: 'hosts' };
   if (parts[0] === 'compare' && parts[1] && parts[2]) return { name: 'compare', a: parts[1], b: parts[2] };
   return { name: 'new' };
 }
@@ -37,6 +39,8 @@ export function href(r: Route): string {
       return '#/sweeps';
     case 'sweep':
       return `#/sweeps/${encodeURIComponent(r.id)}`;
+    case 'hosts':
+      return '#/hosts';
   }
 }
 
