@@ -1,22 +1,24 @@
 // Many hosts in one run (`--host a --host b … --attach-match TEXT`): two real OpenSSH servers,
-// each a "machine" of its own (network and pid namespaces, own /proc), joined in one ssh
+// each a "machine" of its own (network, pid and mount namespaces: own /proc and /tmp), joined in one ssh
 // config, the same-looking service on the same port behind each (a leaky Node server on one,
 // a bounded cache on the other). One hunt per host at once through the real CLI: a verdict
 // line per host, one summary line, fleet.json and a run folder per host; a host that cannot
 // be reached fails alone; bad input is one line and exit 2 with nothing written.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dormantEnv } from '../../electron/engine/attach/dormant';
 import { pickFreePort } from '../../electron/engine/proc/ports';
 import type { FleetSummary } from '../../electron/engine/remote/fleet';
 import { resultSchema } from '../../shared/result';
-import { NODE_FIXTURES, runCli, tmpDir } from '../helpers/cli';
+import { NODE_FIXTURES, PY_FIXTURES, runCli, tmpDir } from '../helpers/cli';
 import { startOnHost, startSshd, type TestSshd } from './sshd-harness';
 
 let a: TestSshd;
 let b: TestSshd;
 let config: string;
 let port: number;
+let gport: number;
 const pids: Record<string, number> = {};
 // what both hosts' servers have in their command line, as `gunicorn: master` would be
 const MATCH = `${NODE_FIXTURES}/`;
@@ -38,6 +40,18 @@ beforeAll(async () => {
   port = await pickFreePort();
   pids['lhtest-a'] = await startOnHost(a, NODE_FIXTURES, `${process.execPath} ${MATCH}leaky-array.js`, port);
   pids['lhtest-b'] = await startOnHost(b, NODE_FIXTURES, `${process.execPath} ${MATCH}bounded-lru.js`, port);
+  // the same gunicorn service (2 workers, the dormant agent) behind both hosts
+  gport = await pickFreePort();
+  for (const h of [a, b]) {
+    const env = Object.fromEntries(dormantEnv(path.join(h.dir, 'agent')).map((l) => l.split(/=(.*)/s, 2)));
+    pids[`${h.name}:gunicorn`] = await startOnHost(
+      h,
+      PY_FIXTURES,
+      `/usr/bin/gunicorn -w 2 -b 127.0.0.1:${gport} leaky_flask:app`,
+      gport,
+      env,
+    );
+  }
 }, 90_000);
 
 afterAll(() => {
@@ -139,6 +153,61 @@ describe('several hosts in one run', () => {
     ]);
     expect(existsSync(path.join(out, 'lhtest-a', 'samples.jsonl'))).toBe(true);
   });
+
+  it('gunicorn behind both hosts under live traffic, --load none: a leak per host in B/second, each through its own agent', async () => {
+    // the "balancer's" traffic, from inside each host to its own loopback: bounded in time and count
+    const traffic = `/usr/bin/python3 -c "import time,urllib.request as u
+t=time.time()+40; n=0
+while time.time()<t and n<20000:
+  u.urlopen('http://127.0.0.1:${gport}/audit').read(); n+=1
+  time.sleep(0.004)"`;
+    for (const h of [a, b]) {
+      const r = await h.ssh(`nohup ${traffic} > /dev/null 2>&1 < /dev/null & echo started`);
+      expect(r.stdout.trim()).toBe('started');
+    }
+    const out = path.join(tmpDir(), 'fleet');
+    const r = await cli([
+      'run',
+      '--host',
+      'lhtest-a',
+      '--host',
+      'lhtest-b',
+      '--attach-match',
+      `gunicorn -w 2 -b 127.0.0.1:${gport}`,
+      '--load',
+      'none',
+      '--duration',
+      '20s',
+      '--out',
+      out,
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    for (const host of ['lhtest-a', 'lhtest-b'])
+      expect(r.stdout).toMatch(
+        new RegExp(
+          `^${host}: LEAK — [\\d.]+ B/second \\(95% CI [\\d.]+ … [\\d.]+\\), pid ${pids[`${host}:gunicorn`]}, `,
+          'm',
+        ),
+      );
+    expect(r.stdout).toMatch(/^summary: 2 hosts: leak on 2 \(lhtest-a, lhtest-b\)$/m);
+    for (const h of readFleet(out).hosts) {
+      const res = resultSchema.parse(JSON.parse(readFileSync(path.join(h.dir, 'result.json'), 'utf8')));
+      expect(res.target.runtime).toBe('python');
+      expect(res.target.remote?.fallback).toBeUndefined();
+      expect(res.target.processes?.filter((p) => !p.exited)).toHaveLength(3);
+      expect(res.suspects[0]?.name).toMatch(/AuditRecord$/);
+    }
+    // each host's agents serve in that host's own /tmp (the namespaces' pids may coincide)
+    for (const h of [a, b]) {
+      const tmp = path.join(h.dir, 'host-tmp');
+      const agentDir = readdirSync(tmp).find((d) => d.startsWith('leakhound-agent-'));
+      expect(agentDir, `${h.name}: ${readdirSync(tmp).join(' ')}`).toBeDefined();
+      expect(readdirSync(path.join(tmp, agentDir as string))).toContain(
+        `py-${pids[`${h.name}:gunicorn`]}.sock`,
+      );
+    }
+  }, 120_000);
 
   it('no host reachable: exit 2, a line per host', async () => {
     const out = path.join(tmpDir(), 'fleet');

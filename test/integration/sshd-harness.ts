@@ -62,9 +62,21 @@ export function treeOf(pid: number): number[] {
 }
 
 /**
- * `ownPids`: the host also gets its own pid namespace and /proc, as a separate machine has, so
- * two hosts running the same service do not see each other's processes (an --attach-match
- * would otherwise find both). Pids from startOnHost are then the host's own, not ours: end
+ * A /tmp of the host's own (in its mount namespace), with this server's folder still at its
+ * path inside it: two hosts' helpers and agents (sockets named by pid, and both namespaces
+ * count pids from 1) must not meet in one /tmp.
+ */
+function privateTmp(dir: string): string {
+  const t = path.join(dir, 'host-tmp');
+  const rel = path.relative('/tmp', dir);
+  const keep = rel.startsWith('..') ? '' : `mkdir -p ${t}/${rel} && mount --bind ${dir} ${t}/${rel} && `;
+  return `mkdir -p ${t} && chmod 1777 ${t} && ${keep}mount --rbind ${t} /tmp && `;
+}
+
+/**
+ * `ownPids`: the host also gets its own pid namespace, /proc and /tmp, as a separate machine
+ * has, so two hosts running the same service do not see each other's processes (an
+ * --attach-match would otherwise find both) or sockets. Pids from startOnHost are then the host's own, not ours: end
  * what runs there with killAll (sshd is the namespace's init; everything in it dies with it).
  */
 export async function startSshd(name = 'lhtest', opts: { ownPids?: boolean } = {}): Promise<TestSshd> {
@@ -115,7 +127,7 @@ export async function startSshd(name = 'lhtest', opts: { ownPids?: boolean } = {
       ...(opts.ownPids ? ['--pid', '--fork', '--mount-proc'] : []),
       'sh',
       '-c',
-      `ip link set lo up && exec /usr/sbin/sshd -D -e -f ${sshdConfig}`,
+      `ip link set lo up && ${opts.ownPids ? privateTmp(dir) : ''}exec /usr/sbin/sshd -D -e -f ${sshdConfig}`,
     ],
     {
       stdio: ['ignore', 'ignore', 'pipe'],
