@@ -120,7 +120,7 @@ function line(label: string, r: Run): string {
       : Number.NaN;
   const remote = r.result.target.remote;
   return [
-    `${label}: ${r.result.verdict.kind} ${r.result.verdict.bytesPerRequest.toFixed(1)} B/req`,
+    `${label}: ${r.result.verdict.kind} ${r.result.verdict.bytesPerRequest.toFixed(1)} B/${label.includes('--load none') ? 's' : 'request'}`,
     `wall ${(r.wallMs / 1000).toFixed(1)} s, hunt time ${span.toFixed(1)} s`,
     `leakhound CPU ${(r.cliCpuMs / 1000).toFixed(2)} s`,
     remote

@@ -69,8 +69,13 @@ export async function runFleet(
   if (existsSync(path.join(dir, 'fleet.json')))
     throw new UserError(`${dir} already holds a fleet run: choose another --out folder`);
   // each hunt checks its own options now, before anything connects or is written
+  const folders = new Set<string>();
   const hunts = hosts.map((host) => {
-    const hunt = new Hunt({ ...options, host, out: path.join(dir, hostFolder(host)), report: [] });
+    // two names that only differ in characters a folder name cannot hold still get two folders
+    let folder = hostFolder(host);
+    for (let i = 2; folders.has(folder); i++) folder = `${hostFolder(host)}-${i}`;
+    folders.add(folder);
+    const hunt = new Hunt({ ...options, host, out: path.join(dir, folder), report: [] });
     hunt.on('event', (e: ApiEvent) => onEvent(host, e));
     return { host, hunt };
   });
