@@ -10,7 +10,7 @@
 //   descendant summed, sampled every 25 ms, beside the child's own VmHWM;
 // - memlab and heap-snapshot-toolkit in the same run on the same files, with ratios.
 //   node --import tsx test/bench/heap.bench.ts [--large] [--huge] [--only 50,300]
-//        [--tools leakhound,pipeline,toolkit,memlab] [--modes cold,warm]
+//        [--tools leakhound,serial,pipeline,toolkit,memlab] [--modes cold,warm]
 // --large: also two ~1.1 GB snapshots. --huge: leakhound alone on a ~2.6 GB snapshot made
 // of nine copies of the first 300 MB one (heap-synth.ts). Figures, not assertions.
 // Goals (issue 19): ≥ 8× memlab on 2 × 300 MB and on 1 GB, peak ≤ 1.5× the files held.
@@ -81,8 +81,10 @@ function tree(pid: number, out: number[] = []): number[] {
 async function child(kind: string, fileList: string): Promise<void> {
   const files = fileList.split(',');
   // load code first: only the analysis itself is timed (source through tsx: dist may be stale)
-  const parse = kind === 'leakhound' ? require('../../electron/engine/heap/parse') : null;
-  const model = kind === 'leakhound' ? require('../../electron/engine/heap/model') : null;
+  // serial: leakhound with the edges parsed on the main thread too (before issue 19's worker)
+  const lh = kind === 'leakhound' || kind === 'serial';
+  const parse = lh ? require('../../electron/engine/heap/parse') : null;
+  const model = lh ? require('../../electron/engine/heap/model') : null;
   const pipeline = kind === 'pipeline' ? require('../../electron/engine/heap/pipeline') : null;
   const tk = kind === 'toolkit' ? await import('heap-snapshot-toolkit') : null;
   const memlab = kind === 'memlab' ? require('@memlab/core') : null;
@@ -104,7 +106,7 @@ async function child(kind: string, fileList: string): Promise<void> {
         lap = now;
         step = next;
       };
-      const snap = await parse.parseSnapshot(file);
+      const snap = await parse.parseSnapshot(file, { parallel: kind !== 'serial' });
       const a = model.analyzeSnapshot(snap, (next: string) => mark(next));
       model.classSummary(a);
       mark('');
@@ -159,7 +161,7 @@ function measure(kind: string, files: string[], maxOldMb: number): Promise<Figur
   const p = spawn(process.execPath, args, {
     cwd: ROOT,
     // leakhound's analysis runs in a process started with this environment (analyze.ts)
-    env: kind === 'leakhound' || kind === 'pipeline' ? analysisProcessEnv() : process.env,
+    env: ['leakhound', 'serial', 'pipeline'].includes(kind) ? analysisProcessEnv() : process.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -260,12 +262,20 @@ async function main(): Promise<void> {
     return;
   }
   const opt = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1].split(',') : null);
-  const sizes = opt('--only')?.map(Number) ?? (argv.includes('--large') ? [300, 1100] : [300]);
+  // --huge alone runs only the huge case
+  const hugeOnly = argv.includes('--huge') && !argv.includes('--large');
+  const sizes =
+    opt('--only')?.map(Number) ?? (argv.includes('--large') ? [300, 1100] : hugeOnly ? [] : [300]);
   const tools = opt('--tools');
   const modes = opt('--modes') ?? ['cold', 'warm'];
-  const kinds = ['leakhound', 'pipeline', 'toolkit', ...(hasModule('@memlab/core') ? ['memlab'] : [])].filter(
-    (k) => !tools || tools.includes(k),
-  );
+  // 'serial' (leakhound parsing on one thread) only when asked for: --tools leakhound,serial
+  const kinds = [
+    'leakhound',
+    'serial',
+    'pipeline',
+    'toolkit',
+    ...(hasModule('@memlab/core') ? ['memlab'] : []),
+  ].filter((k) => (tools ? tools.includes(k) : k !== 'serial'));
   console.log(
     `heap analysis benchmark — ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}, node ${process.version}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB`,
   );
@@ -303,10 +313,10 @@ async function main(): Promise<void> {
           `    ${k.padEnd(10)} ${fmtS(f.ms).padStart(8)} wall, ${fmtS(f.cpuMs).padStart(8)} cpu, ${(both / 2 ** 20 / ((f.ms ?? Number.NaN) / 1000)).toFixed(0).padStart(4)} MB/s, tree peak RSS ${fmtMb(f.treePeak)} = ${fmtX(f.treePeak / both)} the two files (${f.procs} proc${f.procs === 1 ? '' : 's'}; ${fmtMb((f.treePeak ?? 0) - (f.baseRss ?? 0))} above its ${fmtMb(f.baseRss ?? 0)} start)${vs}${f.note ? ` (${f.note})` : ''}`,
         );
       }
-      if (lh?.phases) {
-        for (const [i, steps] of lh.phases.entries()) {
+      for (const k of ['leakhound', 'serial']) {
+        for (const [i, steps] of (res[k]?.phases ?? []).entries()) {
           const list = steps.map(([n, ms]) => `${n} ${fmtS(ms)}`).join(', ');
-          console.log(`    leakhound steps, ${path.basename(files[i])}: ${list}`);
+          console.log(`    ${k} steps, ${path.basename(files[i])}: ${list}`);
         }
       }
       if (lh?.ms && res.memlab?.ms) {
