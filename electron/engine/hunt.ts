@@ -22,8 +22,9 @@ import {
   type Suspect,
   type Verdict,
 } from '../../shared/result';
+import { attachNode } from './attach/attach-node';
 import { attachPython, type PythonAttach } from './attach/attach-python';
-import { type NodeInspector as AttachInspector, openNodeInspector } from './attach/node';
+import type { NodeInspector as AttachInspector } from './attach/node';
 import { UserError } from './errors';
 import { analyzeSnapshots } from './heap/analyze';
 import { mapAllocationSites } from './heap/sourcemap-files';
@@ -336,6 +337,11 @@ export class Hunt extends EventEmitter {
       this.abortLoad.abort();
     });
     this.log('info', `target pid ${target.pid} (${runtime}) at ${target.url}`);
+    if (target instanceof AttachedTarget && target.nsUrl)
+      this.log(
+        'info',
+        `pid ${target.pid} is in another network namespace: requests to ${target.nsUrl} go through a bridge into it (${target.url} here)`,
+      );
     if (this.options.attach !== undefined && runtime !== 'other')
       this.log(
         'info',
@@ -500,11 +506,16 @@ export class Hunt extends EventEmitter {
         );
         return;
       }
-      this.log('info', `opening the inspector of pid ${target.pid} with SIGUSR1 (pauses it ~50–150 ms)`);
-      this.attachInspector = await openNodeInspector(target.pid);
+      const a = await attachNode(target.pid, {
+        url: target.url ?? null,
+        log: (level, m) => this.log(level, m),
+      });
+      this.attachInfo = a.info;
+      if (!a.inspector) return;
+      this.attachInspector = a.inspector;
       this.log(
         'info',
-        `opened the inspector of pid ${target.pid} on 127.0.0.1:${this.attachInspector.port} (closed again at the end)`,
+        `${a.inspector.preexisting ? 'using the inspector pid already had open' : 'opened the inspector of pid'} ${target.pid} on 127.0.0.1:${a.inspector.port}${a.inspector.preexisting ? ' (left open)' : ' (closed again at the end)'}`,
       );
       this.inspector = await NodeInspector.fromClient(this.attachInspector.client);
       await this.startInspector();
@@ -1009,7 +1020,11 @@ export class Hunt extends EventEmitter {
         command: this.target
           ? this.target.argv.join(' ')
           : (this.options.spawn ?? `pid ${this.options.attach}`),
-        url: this.target?.url ?? this.options.url ?? null,
+        url:
+          (this.target instanceof AttachedTarget ? this.target.nsUrl : null) ??
+          this.target?.url ??
+          this.options.url ??
+          null,
         runtimeVersion: this.inspector?.version ?? null,
         exitCode: this.targetDied ? (exit?.code ?? null) : null,
         signal: this.targetDied ? (exit?.signal ?? null) : null,

@@ -5,7 +5,15 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lockInspectPort } from '../helpers/inspect-lock';
 import { fixture, openApp, shot, startUi, type UiEnv } from './ui-helpers';
+
+// this file signals Node servers here: one such file at a time holds 127.0.0.1:9229
+let releaseInspect: () => void = () => {};
+beforeAll(async () => {
+  releaseInspect = await lockInspectPort();
+}, 16 * 60_000);
+afterAll(() => releaseInspect());
 
 let env: UiEnv;
 let server: ChildProcess | undefined;

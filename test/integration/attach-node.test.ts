@@ -10,7 +10,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openNodeInspector } from '../../electron/engine/attach/node';
 import { UserError } from '../../electron/engine/errors';
 import { isPortFree, listeningPortsSync } from '../../electron/engine/proc/ports';
+import { lockInspectPort } from '../helpers/inspect-lock';
 import { get, type Started, sleep, startNodeServer, stop, until } from './proc-helpers';
+
+// this file signals Node servers here: one such file at a time holds 127.0.0.1:9229
+let releaseInspect: () => void = () => {};
+beforeAll(async () => {
+  releaseInspect = await lockInspectPort();
+}, 16 * 60_000);
+afterAll(() => releaseInspect());
 
 const INSPECT = 9229;
 let srv: Started;

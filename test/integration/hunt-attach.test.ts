@@ -3,12 +3,20 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { listeningPortsSync, pickFreePort } from '../../electron/engine/proc/ports';
 import { descendants } from '../../electron/engine/proc/procfs';
 import { type Result, resultSchema } from '../../shared/result';
 import { NODE_FIXTURES, PY_FIXTURES, runCli, tmpDir } from '../helpers/cli';
+import { lockInspectPort } from '../helpers/inspect-lock';
 import { get, waitForPort } from './proc-helpers';
+
+// this file signals Node servers here: one such file at a time holds 127.0.0.1:9229
+let releaseInspect: () => void = () => {};
+beforeAll(async () => {
+  releaseInspect = await lockInspectPort();
+}, 16 * 60_000);
+afterAll(() => releaseInspect());
 
 const started: ChildProcess[] = [];
 afterEach(() => {

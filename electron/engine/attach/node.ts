@@ -6,7 +6,8 @@ import http from 'node:http';
 import path from 'node:path';
 import { CdpClient } from '../cdp';
 import { UserError } from '../errors';
-import { isPortFree, listeningPortsSync, pidsListeningOn } from '../proc/ports';
+import { nsPid, openNetnsBridge, otherNetns } from '../proc/namespaces';
+import { isPortFree, listeningPortsSync, listeningSockets, pidsListeningOn } from '../proc/ports';
 import { exeError, exePath, hasProcfs, isAlive, readCmdline } from '../proc/procfs';
 import { psTable } from '../proc/psfallback';
 import { detectRuntime } from '../proc/runtime';
@@ -28,6 +29,8 @@ export interface NodeInspector {
 export interface OpenNodeInspectorOptions {
   /** how long to wait for the inspector to answer after SIGUSR1 (default 5000 ms) */
   timeoutMs?: number;
+  /** runs right before SIGUSR1 is sent (not when an inspector is already open): throw to send none */
+  beforeSignal?: () => Promise<void>;
 }
 
 const DEFAULT_INSPECT_PORT = 9229;
@@ -197,6 +200,9 @@ export async function openNodeInspector(
   await checkIsNode(pid);
 
   const port = hasProcfs ? inspectPortOf(readCmdline(pid) ?? [], nodeOptionsOf(pid)) : DEFAULT_INSPECT_PORT;
+  // a container with its own network namespace: the inspector's 127.0.0.1 is the container's,
+  // reached through a bridge into that namespace (closed with the inspector)
+  if (hasProcfs && otherNetns(pid)) return openInNetns(pid, port, timeoutMs, opts);
   const existing = await findOpenInspector(pid, port);
   if (existing) {
     const client = await CdpClient.connect(existing.wsUrl, { timeoutMs });
@@ -208,6 +214,7 @@ export async function openNodeInspector(
       close: () => client.close(),
     };
   }
+  await opts.beforeSignal?.();
 
   if (hasProcfs) {
     const holders = pidsListeningOn(port).filter((p) => p !== pid);
@@ -301,4 +308,98 @@ export async function openNodeInspector(
       return closing;
     },
   };
+}
+
+/**
+ * The inspector of a process in another network namespace: SIGUSR1 there as here, its port
+ * watched in the namespace's own socket table, reached through a bridge into the namespace;
+ * the pid it reports is the one the process knows itself by (NSpid).
+ */
+async function openInNetns(
+  pid: number,
+  port: number,
+  timeoutMs: number,
+  opts: OpenNodeInspectorOptions,
+): Promise<NodeInspector> {
+  const inNs = () => [...listeningSockets(pid).values()].some((r) => r.port === port);
+  const own = () => listeningPortsSync(pid).includes(port);
+  const preexisting = own();
+  if (!preexisting && inNs())
+    throw new UserError(
+      `port ${port} in the network namespace of pid ${pid} is held by another process there: pid ${pid} would open its inspector there and fail; free the port, then retry`,
+    );
+  const t0 = performance.now();
+  if (!preexisting) {
+    await opts.beforeSignal?.();
+    try {
+      process.kill(pid, 'SIGUSR1');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EPERM')
+        throw new UserError(
+          `not permitted to signal pid ${pid}: run leakhound as the target's user or as root`,
+        );
+      throw new UserError(`no process with pid ${pid}: list candidates with \`leakhound ps\``);
+    }
+    const deadline = Date.now() + timeoutMs;
+    while (!own() && Date.now() < deadline) {
+      if (!isAlive(pid)) throw new Error(`pid ${pid} exited after SIGUSR1 instead of opening its inspector`);
+      await sleep(25);
+    }
+    if (!own())
+      throw new UserError(
+        `pid ${pid} did not open its inspector on 127.0.0.1:${port} in its network namespace within ${timeoutMs} ms`,
+      );
+  }
+  const bridge = await openNetnsBridge(pid, port);
+  let client: CdpClient | null = null;
+  try {
+    const ws = await wsUrlAt(bridge.localPort, 2000);
+    if (!ws)
+      throw new UserError(`the inspector of pid ${pid} did not answer through the bridge into its namespace`);
+    const u = new URL(ws);
+    u.host = `127.0.0.1:${bridge.localPort}`;
+    client = await CdpClient.connect(u.toString(), { timeoutMs });
+    const openMs = Math.round(performance.now() - t0);
+    const seen = await confirmPid(client);
+    if (seen !== nsPid(pid))
+      throw new UserError(
+        `the inspector in the namespace of pid ${pid} belongs to pid ${seen ?? 'unknown'} there, not ${nsPid(pid)}: free the port, then retry`,
+      );
+    const c = client;
+    let closing: Promise<void> | null = null;
+    const closeAll = async (): Promise<void> => {
+      if (!preexisting && !c.closed)
+        await c
+          .send(
+            'Runtime.evaluate',
+            { expression: CLOSE_EXPRESSION, includeCommandLineAPI: true },
+            { timeoutMs: 3000 },
+          )
+          .catch(() => {});
+      await c.close();
+      await bridge.close();
+      if (preexisting) return;
+      const until = Date.now() + 3000;
+      while (Date.now() < until && isAlive(pid) && own()) await sleep(25);
+      if (isAlive(pid) && own())
+        throw new Error(
+          `the inspector of pid ${pid} is still listening on 127.0.0.1:${port} in its namespace after close`,
+        );
+    };
+    return {
+      wsUrl: u.toString(),
+      port,
+      client: c,
+      preexisting,
+      openMs: preexisting ? 0 : openMs,
+      close: () => {
+        closing ??= closeAll();
+        return closing;
+      },
+    };
+  } catch (e) {
+    await client?.close().catch(() => {});
+    await bridge.close();
+    throw e;
+  }
 }

@@ -2,6 +2,7 @@
 // we found it (inspector closed, agents shut down).
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { UserError } from '../errors';
+import { type NetnsBridge, openNetnsBridge, otherNetns } from '../proc/namespaces';
 import { treePorts } from '../proc/ports';
 import { descendants, exeError, exePath, isAlive, readCmdline } from '../proc/procfs';
 import type { ExitInfo } from '../target/spawn';
@@ -99,8 +100,26 @@ export class AttachedTarget {
         throw new UserError(`--log ${logFile}: no such file: give the server's log file, or leave --log out`);
       }
     }
+    // a server in another network namespace (a container) listens on its own 127.0.0.1: the
+    // load and the checks go through a bridge into that namespace
+    const host = new URL(resolved).hostname;
+    if (otherNetns(pid) && (host === '127.0.0.1' || host === 'localhost' || host === '[::1]')) {
+      const bridge = await openNetnsBridge(pid, port);
+      const u = new URL(resolved);
+      u.hostname = '127.0.0.1';
+      u.port = String(bridge.localPort);
+      const t = new AttachedTarget(pid, u.toString(), bridge.localPort, argv, logFile ?? null);
+      t.bridge = bridge;
+      t.nsUrl = resolved;
+      return t;
+    }
     return new AttachedTarget(pid, resolved, port, argv, logFile ?? null);
   }
+
+  /** the bridge into the target's network namespace the load goes through, if any */
+  private bridge: NetnsBridge | null = null;
+  /** the URL as the target sees it, when the load goes through a bridge (url is then ours) */
+  nsUrl: string | null = null;
 
   /** What can be said of an end we did not see from the inside. */
   exitNote(): string {
@@ -129,6 +148,7 @@ export class AttachedTarget {
   /** Attached targets are never stopped by us. */
   async stop(): Promise<ExitInfo | null> {
     clearInterval(this.poll);
+    await this.bridge?.close();
     return this.exit;
   }
 }
