@@ -875,12 +875,26 @@ export function parseEdges(job: EdgeJob): EdgeAnswer {
   }
 }
 
+/** The edges thread itself failed (could not start, crashed): not the file's fault. */
+class EdgeThreadFailed extends Error {}
+
 function answerError(a: { error: string; user: boolean }): Error {
-  return a.user ? new UserError(a.error) : new Error(`the edges worker failed: ${a.error}`);
+  return a.user ? new UserError(a.error) : new EdgeThreadFailed(`the edges worker failed: ${a.error}`);
 }
 
 /** Parse a .heapsnapshot file chunk by chunk into typed arrays. Bad files → UserError. */
 export async function parseSnapshot(file: string, opts: ParseOptions = {}): Promise<HeapSnapshot> {
+  try {
+    return await parseOnce(file, opts);
+  } catch (e) {
+    // a thread that cannot run here costs the speed-up, never the analysis
+    if (e instanceof EdgeThreadFailed && opts.parallel !== false)
+      return parseOnce(file, { ...opts, parallel: false });
+    throw e;
+  }
+}
+
+async function parseOnce(file: string, opts: ParseOptions): Promise<HeapSnapshot> {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(file);
@@ -950,6 +964,7 @@ export async function parseSnapshot(file: string, opts: ParseOptions = {}): Prom
   }
   if (answer && !answer.ok && 'error' in answer) throw answerError(answer);
   const snap = parser.finish();
-  if (parser.edgesByWorker && !answer?.ok) throw new Error('the edges worker did not parse the edges');
+  if (parser.edgesByWorker && !answer?.ok)
+    throw new EdgeThreadFailed('the edges worker did not parse the edges');
   return snap;
 }
