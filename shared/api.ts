@@ -23,6 +23,8 @@ export type RunSummary = z.infer<typeof runSummarySchema>;
 
 export const processEntrySchema = z.object({
   pid: z.number(),
+  /** the pid it has inside its container's pid namespace (the host's pid is `pid`) */
+  nsPid: z.number().optional(),
   ppid: z.number(),
   command: z.string(),
   runtime: z.enum(['node', 'python', 'other']),

@@ -158,6 +158,13 @@ describe.skipIf(!canUnshare)('a Node server in its own pid and network namespace
     const node = await until(() => childrenOf(sh.pid as number)[0], 10_000, 'node inside');
     try {
       await until(() => listeningPortsSync(node).includes(port) || null, 10_000, 'listening inside');
+      // `leakhound ps` lists it by its host pid, with its port in its namespace and its pid inside
+      const ps = await runCli(['ps', '--json']);
+      const entry = (JSON.parse(ps.stdout) as Array<{ pid: number; nsPid?: number; ports: number[] }>).find(
+        (e) => e.pid === node,
+      );
+      expect(entry).toMatchObject({ pid: node, nsPid: 1, ports: [port] });
+      expect((await runCli(['ps'])).stdout).toMatch(new RegExp(`^${node} \\(1 inside\\)`, 'm'));
       // nothing listens on this port out here: only the bridge reaches it
       const h = await attachHunt(node, `http://127.0.0.1:${port}/`, {}, 3000);
       expect(h.stderr).toBe('');

@@ -2,8 +2,11 @@
 // TCP port, or is the node/python parent of one that does (a gunicorn master whose workers
 // hold the socket, `npm start` over its node server). Workers are grouped under their
 // master through `children`.
+
+import { readlinkSync } from 'node:fs';
 import type { ProcessEntry } from '../../../shared/api';
 import type { Runtime } from '../../../shared/result';
+import { nsPid } from './namespaces';
 import { listeningSockets, socketInodes } from './ports';
 import { allPids, hasProcfs, readCmdline, readSmapsRollup, readStatus, startTimeMs } from './procfs';
 import { listeningPortsByPid, psTable } from './psfallback';
@@ -11,6 +14,8 @@ import { detectRuntime, runtimeOfArgv } from './runtime';
 
 interface Row {
   pid: number;
+  /** the pid it knows itself by, in a container's pid namespace */
+  nsPid?: number;
   ppid: number;
   command: string;
   runtime: Runtime;
@@ -20,8 +25,25 @@ interface Row {
   uptimeMs: number;
 }
 
+/** The listening-socket table of pid's network namespace (a container's is not ours), one read per namespace. */
+function socketsFor(pid: number, tables: Map<string, ReturnType<typeof listeningSockets>>) {
+  let ns = 'self';
+  try {
+    ns = readlinkSync(`/proc/${pid}/ns/net`);
+  } catch {}
+  let t = tables.get(ns);
+  if (!t) {
+    t = ns === 'self' ? listeningSockets() : listeningSockets(pid);
+    tables.set(ns, t);
+  }
+  return t;
+}
+
 function rowsFromProcfs(): Row[] {
-  const sockets = listeningSockets();
+  const tables = new Map<string, ReturnType<typeof listeningSockets>>();
+  try {
+    tables.set(readlinkSync('/proc/self/ns/net'), listeningSockets());
+  } catch {}
   const now = Date.now();
   const rows: Row[] = [];
   for (const pid of allPids()) {
@@ -32,12 +54,15 @@ function rowsFromProcfs(): Row[] {
     // kernel threads have an empty cmdline
     if (!argv || argv.length === 0) continue;
     const ports = new Set<number>();
+    const sockets = socketsFor(pid, tables);
     for (const inode of socketInodes(pid)) {
       const s = sockets.get(inode);
       if (s) ports.add(s.port);
     }
     const started = startTimeMs(pid);
+    const inner = nsPid(pid);
     rows.push({
+      ...(inner !== pid ? { nsPid: inner } : {}),
       pid,
       ppid: st.ppid,
       command: argv.join(' '),
@@ -138,7 +163,7 @@ export function formatProcessTable(entries: ProcessEntry[], width = 120): string
 
   const header = ['PID', 'RUNTIME', 'PORTS', 'RSS', 'PSS', 'UPTIME', 'COMMAND'];
   const cells = ordered.map(({ e, depth }) => [
-    `${'  '.repeat(depth)}${depth > 0 ? '└ ' : ''}${e.pid}`,
+    `${'  '.repeat(depth)}${depth > 0 ? '└ ' : ''}${e.pid}${e.nsPid !== undefined ? ` (${e.nsPid} inside)` : ''}`,
     e.runtime,
     e.ports.join(',') || '-',
     formatBytes(e.rssBytes),
