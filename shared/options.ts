@@ -11,6 +11,14 @@ export const endpointSchema = z.object({
 });
 export type Endpoint = z.infer<typeof endpointSchema>;
 
+/** Defaults every front end shows and the engine applies (CLI help, the New-hunt form, the schema). */
+export const DEFAULTS = {
+  /** requests after the warm-up */
+  requests: 6000,
+  concurrency: 10,
+  snapshots: 3,
+} as const;
+
 export const runOptionsSchema = z
   .object({
     /** command line to start the target; `{port}` is replaced by a free loopback port */
@@ -25,7 +33,7 @@ export const runOptionsSchema = z
     endpoints: z.array(endpointSchema).optional(),
     requests: z.number().int().positive().optional(),
     durationMs: z.number().int().positive().optional(),
-    concurrency: z.number().int().positive().max(10_000).default(10),
+    concurrency: z.number().int().positive().max(10_000).default(DEFAULTS.concurrency),
     rate: z.number().positive().optional(),
     warmup: z.number().int().nonnegative().optional(),
     out: z.string().optional(),
@@ -35,7 +43,7 @@ export const runOptionsSchema = z
     env: z.record(z.string(), z.string()).default({}),
     failOnLeak: z.boolean().default(false),
     /** number of heap snapshots: 0 (memory curves only), 2 or 3 */
-    snapshots: z.number().int().min(0).max(3).default(3),
+    snapshots: z.number().int().min(0).max(3).default(DEFAULTS.snapshots),
     load: z.enum(['builtin', 'none', 'command']).default('builtin'),
     loadCommand: z.string().optional(),
     /** a load scenario (see electron/engine/load/scenario.ts): endpoints, variables, think time, stages */

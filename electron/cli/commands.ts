@@ -1,5 +1,6 @@
 // Every command and flag the CLI accepts, declared once: the parser, --help and the
 // README table all come from here.
+import { DEFAULTS } from '../../shared/options';
 import type { CommandSpec } from './args';
 
 const RUN_FLAGS: CommandSpec['flags'] = [
@@ -35,9 +36,19 @@ const RUN_FLAGS: CommandSpec['flags'] = [
     help: "with --attach: the server's log file, whose last lines are kept if it dies",
   },
   { name: 'url', kind: 'string', value: 'URL', help: 'URL to request, e.g. http://127.0.0.1:{port}/orders' },
-  { name: 'requests', kind: 'int', value: 'N', help: 'requests to send after warm-up (default 6000)' },
+  {
+    name: 'requests',
+    kind: 'int',
+    value: 'N',
+    help: `requests to send after warm-up (default ${DEFAULTS.requests})`,
+  },
   { name: 'duration', kind: 'duration', value: 'T', help: 'load for this long instead (60s, 5m, 1h)' },
-  { name: 'concurrency', kind: 'int', value: 'N', help: 'open connections (default 10)' },
+  {
+    name: 'concurrency',
+    kind: 'int',
+    value: 'N',
+    help: `open connections (default ${DEFAULTS.concurrency})`,
+  },
   { name: 'rate', kind: 'number', value: 'R', help: 'cap at R requests per second' },
   {
     name: 'warmup',

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultForm, formToOptions, parseEndpoints, parseEnv } from '../../renderer/src/lib/form';
 import { fmtBytes, fmtByteTicks, fmtDeltaBytes } from '../../renderer/src/lib/format';
 import { alignRuns, memoryColumns, processMarkers, xForRequests } from '../../renderer/src/lib/series';
-import { runOptionsSchema } from '../../shared/options';
+import { DEFAULTS, runOptionsSchema } from '../../shared/options';
 import type { Sample } from '../../shared/result';
 
 const sample = (t: number, requests: number, pids: number[]): Sample => ({
@@ -19,7 +19,12 @@ const sample = (t: number, requests: number, pids: number[]): Sample => ({
 describe('New-hunt form', () => {
   it('turns the default spawn form into valid RunOptions', () => {
     const o = formToOptions({ ...defaultForm, command: 'node server.js', env: 'A=1\n# c\nB=x=y' });
-    expect(o).toMatchObject({ spawn: 'node server.js', requests: 3000, concurrency: 10, snapshots: 3 });
+    expect(o).toMatchObject({
+      spawn: 'node server.js',
+      requests: DEFAULTS.requests,
+      concurrency: 10,
+      snapshots: 3,
+    });
     expect(o.env).toEqual({ A: '1', B: 'x=y' });
     expect(runOptionsSchema.safeParse(o).success).toBe(true);
   });

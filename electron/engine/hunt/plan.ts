@@ -1,6 +1,6 @@
 // How a hunt spends its request budget: warm-up, then equal segments with a post-GC
 // checkpoint after each, and the heap snapshots at the first, middle and last checkpoint.
-import type { RunOptions } from '../../../shared/options';
+import { DEFAULTS, type RunOptions } from '../../../shared/options';
 
 export interface HuntPlan {
   warmupRequests: number;
@@ -13,7 +13,7 @@ export interface HuntPlan {
   snapshotAfter: number[];
 }
 
-export const DEFAULT_REQUESTS = 6000;
+export const DEFAULT_REQUESTS = DEFAULTS.requests;
 export const SEGMENTS = 12;
 
 export function makePlan(o: Pick<RunOptions, 'requests' | 'durationMs' | 'warmup' | 'snapshots'>): HuntPlan {

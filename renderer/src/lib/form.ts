@@ -1,6 +1,6 @@
 // The New-hunt form as plain data, and its translation into RunOptions. Pure, so the
 // same rules hold for presets loaded from localStorage and for what the user typed.
-import { type RunOptionsInput, runOptionsSchema } from '../../../shared/options';
+import { DEFAULTS, type RunOptionsInput, runOptionsSchema } from '../../../shared/options';
 
 export interface HuntForm {
   mode: 'spawn' | 'attach';
@@ -27,13 +27,13 @@ export const defaultForm: HuntForm = {
   url: 'http://127.0.0.1:{port}/',
   attachPid: '',
   budget: 'requests',
-  requests: '3000',
+  requests: String(DEFAULTS.requests),
   durationSec: '60',
-  concurrency: '10',
+  concurrency: String(DEFAULTS.concurrency),
   rate: '',
   warmup: '',
   endpoints: '',
-  snapshots: '3',
+  snapshots: `${DEFAULTS.snapshots}`,
 };
 
 /** `KEY=VALUE` per line; blank lines and `#` comments ignored. */
