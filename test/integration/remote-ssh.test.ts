@@ -6,7 +6,7 @@
 // with the fingerprint, nothing run), and sshd killed mid-run (its own error, samples kept,
 // the helper gone by itself).
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,7 @@ import { NODE_FIXTURES, PY_FIXTURES, runCli, tmpDir } from '../helpers/cli';
 import { startOnHost, startSshd, type TestSshd } from './sshd-harness';
 
 let sshd: TestSshd;
+let hostNet = ''; // the host's network namespace, read while its sshd lives
 const targets: number[] = [];
 let node: { pid: number; port: number };
 let gunicorn: { pid: number; port: number };
@@ -25,7 +26,10 @@ let plainGunicorn: { pid: number; port: number };
 const readResult = (out: string): Result =>
   resultSchema.parse(JSON.parse(readFileSync(path.join(out, 'result.json'), 'utf8')));
 
-/** Our helper on the host, alive: a process whose command line runs it from its temp folder. */
+/**
+ * Our helper on this test's host, alive: a process in the host's network namespace whose
+ * command line runs it from its temp folder (other test files' hosts run helpers at the same time).
+ */
 function helperProcesses(): number[] {
   const out: number[] = [];
   for (const d of readdirSync('/proc')) {
@@ -33,6 +37,7 @@ function helperProcesses(): number[] {
     try {
       // the python3 the bootstrap starts (our local ssh client carries the same text in one argument)
       if (
+        readlinkSync(`/proc/${d}/ns/net`) === hostNet &&
         readFileSync(`/proc/${d}/cmdline`, 'latin1').includes(
           '-c\0import os,sys,tempfile;d=tempfile.mkdtemp(prefix="leakhound-rh-")',
         )
@@ -63,6 +68,7 @@ const cli = (args: string[], timeoutMs?: number) =>
 
 beforeAll(async () => {
   sshd = await startSshd();
+  hostNet = readlinkSync(`/proc/${sshd.pid}/ns/net`);
   const agentDir = path.join(sshd.dir, 'dormant-agent');
   const env = Object.fromEntries(dormantEnv(agentDir).map((l) => l.split(/=(.*)/s, 2)));
   let port = await pickFreePort();

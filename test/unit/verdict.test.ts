@@ -254,10 +254,20 @@ describe('an interval that excludes zero is never noise (issue 16)', () => {
 });
 
 describe('a steady growth too small in total to call', () => {
-  it('358 B/request over 300 requests (interval above zero) is inconclusive, not no leak', () => {
+  it('358 B/request over 300 requests (interval above zero) is inconclusive, with how long to run', () => {
     const v = verdictOf(series((req) => 20e6 + 358 * req, 13, 25));
     expect(v.ci95[0]).toBeGreaterThan(0);
     expect(v.kind).toBe('inconclusive');
     expect(v.reason).toMatch(/run longer \(at this rate, \d+ measured requests or more\)/);
+    expect(v.reason).not.toMatch(/noise/);
+  });
+  it('a clean V8 heap drifting 25 B/request over 3000 requests: no leak, and it says the growth is real', () => {
+    const v = verdictOf(series((req) => 20e6 + 25 * req, 13, 250));
+    expect(v.ci95[0]).toBeGreaterThan(0);
+    expect(v.kind).toBe('no-leak');
+    expect(v.reason).toMatch(/^No leak above the threshold/);
+    expect(v.reason).toMatch(/the growth is real, but slow \(under 128 B per request\)/);
+    expect(v.reason).toMatch(/at this rate, \d+ measured requests/);
+    expect(v.reason).not.toMatch(/noise/);
   });
 });

@@ -234,13 +234,24 @@ export function decideVerdict(input: DecideInput): Verdict {
       reason: `Memory fell: after each forced garbage collection ${growth}. The whole interval is below zero, so this is a real fall, not noise; a server's memory falls when its processes restart (gunicorn --max-requests, a master replacing workers) or a cache is emptied.${seen} A falling total cannot rule out a leak (restarts hide one): the growth within each process's life decides.`,
     };
   }
+  // Real growth (the interval excludes zero) too small in total to call. A clean V8 heap
+  // drifts up 20-50 B/request over a few thousand requests (code and feedback caches) and
+  // stays "no leak, growth real, below the threshold"; at a faster rate, or measured too
+  // loosely, the run was too short to decide.
+  const slowDrift = narrow && upper < t.minBytesPerRequest * 8;
   if (ci[0] > 0 && perReq >= t.minBytesPerRequest) {
-    // steady growth at a leak's rate, too little of it yet: not "no leak"
     const need = unit === 'second' ? null : Math.ceil(t.minGrowthBytes / perReq);
+    const total = `only ${fmtBytes(perReq * main.span)} in all, under the ${fmtBytes(t.minGrowthBytes)}`;
+    if (!slowDrift)
+      return {
+        ...measured,
+        kind: 'inconclusive',
+        reason: `Inconclusive: after each forced garbage collection ${growth}. The whole interval is above zero, at a leak's rate, but that is ${total} leakhound needs to call a leak: run longer${need ? ` (at this rate, ${need} measured requests or more)` : ''}.`,
+      };
     return {
       ...measured,
-      kind: 'inconclusive',
-      reason: `Inconclusive: after each forced garbage collection ${growth}. The whole interval is above zero, at a leak's rate, but that is only ${fmtBytes(perReq * main.span)} in all, under the ${fmtBytes(t.minGrowthBytes)} leakhound needs to call a leak: run longer${need ? ` (at this rate, ${need} measured requests or more)` : ''}.`,
+      kind: 'no-leak',
+      reason: `No leak above the threshold: after each forced garbage collection ${growth}. The whole interval is above zero, so the growth is real, but slow (under ${t.minBytesPerRequest * 8} B ${per}) and ${total} over the run that leakhound calls a leak; a slow leak needs a longer run to show${need ? ` (at this rate, ${need} measured requests)` : ''}.`,
     };
   }
   if (ci[0] > 0 && narrow) {
