@@ -68,8 +68,13 @@ export function treeOf(pid: number): number[] {
  */
 function privateTmp(dir: string): string {
   const t = path.join(dir, 'host-tmp');
-  const rel = path.relative('/tmp', dir);
-  const keep = rel.startsWith('..') ? '' : `mkdir -p ${t}/${rel} && mount --bind ${dir} ${t}/${rel} && `;
+  // the fixtures too, when the checkout itself is under /tmp (a clean clone's CI run)
+  const repo = path.resolve(__dirname, '../..');
+  const keep = [dir, repo]
+    .map((d) => [d, path.relative('/tmp', d)] as const)
+    .filter(([, rel]) => !rel.startsWith('..') && rel !== '')
+    .map(([d, rel]) => `mkdir -p ${t}/${rel} && mount --bind ${d} ${t}/${rel} && `)
+    .join('');
   return `mkdir -p ${t} && chmod 1777 ${t} && ${keep}mount --rbind ${t} /tmp && `;
 }
 
