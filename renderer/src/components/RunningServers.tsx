@@ -3,9 +3,9 @@
 // have to find the attach tab first. One click fills the attach form.
 import { useMemo } from 'react';
 import type { ProcessEntry } from '../../../shared/api';
-import { fmtBytes, fmtDuration } from '../lib/format';
 import { call } from '../lib/transport';
 import { useAsync } from '../lib/useAsync';
+import { ServerFacts } from './ServerFacts';
 
 const SHOWN = 8;
 
@@ -61,23 +61,7 @@ export function RunningServers({
               data-testid="running-server"
               className={selectedPid === String(p.pid) ? 'on' : ''}
             >
-              <span className="num">pid {p.pid}</span>
-              <span className={`tag rt-${p.runtime}`}>{p.runtime}</span>
-              <span className="mono" data-testid="server-ports">
-                {p.ports.map((port) => `:${port}`).join(' ')}
-              </span>
-              <span className="num" title={p.pssBytes === null ? 'RSS' : 'PSS'}>
-                {fmtBytes(p.pssBytes ?? p.rssBytes)}
-              </span>
-              <span className="muted">
-                up {fmtDuration(p.uptimeMs)}
-                {p.children.length
-                  ? ` · ${p.children.length} worker${p.children.length === 1 ? '' : 's'}`
-                  : ''}
-              </span>
-              <span className="mono ellipsis" title={p.command}>
-                {p.command}
-              </span>
+              <ServerFacts p={p} portsTestId="server-ports" />
               <button type="button" aria-label={`Attach to pid ${p.pid}`} onClick={() => onAttach(p)}>
                 Attach
               </button>

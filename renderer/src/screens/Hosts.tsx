@@ -6,7 +6,7 @@ import { type FormEvent, useState } from 'react';
 import type { ProcessEntry } from '../../../shared/api';
 import type { RunOptionsInput } from '../../../shared/options';
 import { servers } from '../components/RunningServers';
-import { fmtBytes, fmtDuration } from '../lib/format';
+import { ServerFacts } from '../components/ServerFacts';
 import { go } from '../lib/router';
 import { call } from '../lib/transport';
 import { useAsync } from '../lib/useAsync';
@@ -84,23 +84,7 @@ function HostProcesses({ host }: { host: string }) {
         <ul className="server-list">
           {list.map((p) => (
             <li key={p.pid} data-testid="host-server">
-              <span className="num">pid {p.pid}</span>
-              <span className={`tag rt-${p.runtime}`}>{p.runtime}</span>
-              <span className="mono" data-testid="host-server-ports">
-                {p.ports.map((port) => `:${port}`).join(' ')}
-              </span>
-              <span className="num" title={p.pssBytes === null ? 'RSS' : 'PSS'}>
-                {fmtBytes(p.pssBytes ?? p.rssBytes)}
-              </span>
-              <span className="muted">
-                up {fmtDuration(p.uptimeMs)}
-                {p.children.length
-                  ? ` · ${p.children.length} worker${p.children.length === 1 ? '' : 's'}`
-                  : ''}
-              </span>
-              <span className="mono ellipsis" title={p.command}>
-                {p.command}
-              </span>
+              <ServerFacts p={p} portsTestId="host-server-ports" />
               <button
                 type="button"
                 className="primary"
