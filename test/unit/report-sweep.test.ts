@@ -83,6 +83,26 @@ describe('buildSweepReportHtml', () => {
     expect(html).not.toContain('NaN');
   });
 
+  it('shows growth within worker lives and the recycling period only when workers were recycled', () => {
+    const plain = buildSweepReportHtml(sweep, results);
+    expect(plain).not.toContain('in-life growth / req');
+    const recycled: SweepFile = {
+      ...sweep,
+      rows: sweep.rows.map((r, i) =>
+        i === 0
+          ? { ...r, lifetimeBytesPerRequest: 367.4, recycledEvery: 312 }
+          : { ...r, recycledEvery: null },
+      ),
+    };
+    const html = buildSweepReportHtml(recycled, results);
+    const table = html.slice(html.indexOf('<table class="sweep">'), html.indexOf('</table>'));
+    expect(table).toContain('<th class="n">in-life growth / req</th><th class="n">recycled every</th>');
+    const [first, second] = table.split('<tr').slice(2);
+    expect(first).toContain('367');
+    expect(first).toContain('>312 req<');
+    expect(second).toContain('<td class="n">–</td><td class="n">–</td>');
+  });
+
   it('has the comparison table with one row per configuration, the best one starred', () => {
     const html = buildSweepReportHtml(sweep, results);
     const table = html.slice(html.indexOf('<table class="sweep">'), html.indexOf('</table>'));

@@ -133,11 +133,23 @@ function figuresHtml(s: SweepFile): string {
 
 function tableHtml(s: SweepFile): string {
   const names = s.grid.map((g) => g.name);
+  // recycled workers (gunicorn --max-requests): the growth within a worker's life beside PSS
+  // answers whether the setting hides a leak, and what it costs in memory
+  const lives = s.rows.some((r) => r.recycledEvery != null);
   const head = [
     ...names.map((n) => `<th>${esc(n)}</th>`),
-    ...['req/s', 'p50', 'p90', 'p99', 'errors', 'PSS total', 'PSS / process', 'growth / req', 'restarts'].map(
-      (h) => `<th class="n">${h}</th>`,
-    ),
+    ...[
+      'req/s',
+      'p50',
+      'p90',
+      'p99',
+      'errors',
+      'PSS total',
+      'PSS / process',
+      'growth / req',
+      ...(lives ? ['in-life growth / req', 'recycled every'] : []),
+      'restarts',
+    ].map((h) => `<th class="n">${h}</th>`),
     '<th>verdict</th>',
   ].join('');
   const body = s.rows
@@ -153,6 +165,12 @@ function tableHtml(s: SweepFile): string {
         `<td class="n">${bytes(r.pssTotalBytes)}</td>`,
         `<td class="n">${bytes(r.pssPerProcessBytes)}${r.processes ? ` ×${r.processes}` : ''}</td>`,
         `<td class="n">${r.bytesPerRequest === null ? '–' : bytesPer(r.bytesPerRequest)}</td>`,
+        ...(lives
+          ? [
+              `<td class="n">${r.lifetimeBytesPerRequest == null ? '–' : bytesPer(r.lifetimeBytesPerRequest)}</td>`,
+              `<td class="n">${r.recycledEvery == null ? '–' : `${num(r.recycledEvery, 0)} req`}</td>`,
+            ]
+          : []),
         `<td class="n">${r.restarts}</td>`,
         `<td>${r.verdict ? esc(r.verdict) : esc(r.status)}</td>`,
       ].join('')}</tr>`;
