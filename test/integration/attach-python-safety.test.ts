@@ -308,7 +308,15 @@ describe('the dormant agent', () => {
         expect(a.info.method).toBe('dormant');
         expect(a.info.canary).toEqual([]);
         const s = new PythonAgentSession(a.socketDir as string, {}, a.resolvePid);
-        expect((await s.livePids()).sort()).toEqual([g.pid, ...g.workers].sort());
+        // a worker gunicorn just forked opens its agent's socket a moment later (under load)
+        const all = [g.pid, ...g.workers].sort();
+        let live: number[] = [];
+        for (const until = Date.now() + 10_000; Date.now() < until; ) {
+          live = (await s.livePids()).sort();
+          if (live.length >= all.length) break;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        expect(live).toEqual(all);
         const c = await s.capture('dormant');
         expect(c.processes).toHaveLength(3);
         // the hunt's end: the agents drop their state and keep waiting
