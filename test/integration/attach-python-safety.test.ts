@@ -309,14 +309,13 @@ describe('the dormant agent', () => {
         expect(a.info.canary).toEqual([]);
         const s = new PythonAgentSession(a.socketDir as string, {}, a.resolvePid);
         // a worker gunicorn just forked opens its agent's socket a moment later (under load)
-        const all = [g.pid, ...g.workers].sort();
-        let live: number[] = [];
-        for (const until = Date.now() + 10_000; Date.now() < until; ) {
-          live = (await s.livePids()).sort();
-          if (live.length >= all.length) break;
-          await new Promise((r) => setTimeout(r, 200));
-        }
-        expect(live).toEqual(all);
+        // (a timeout is left to the assertion below, which shows which pid is missing)
+        await until(
+          async () => (await s.livePids()).length >= 1 + g.workers.length,
+          10_000,
+          'every agent',
+        ).catch(() => {});
+        expect((await s.livePids()).sort()).toEqual([g.pid, ...g.workers].sort());
         const c = await s.capture('dormant');
         expect(c.processes).toHaveLength(3);
         // the hunt's end: the agents drop their state and keep waiting

@@ -13,7 +13,6 @@ export interface HuntPlan {
   snapshotAfter: number[];
 }
 
-export const DEFAULT_REQUESTS = DEFAULTS.requests;
 export const SEGMENTS = 12;
 
 export function makePlan(o: Pick<RunOptions, 'requests' | 'durationMs' | 'warmup' | 'snapshots'>): HuntPlan {
@@ -35,7 +34,7 @@ export function makePlan(o: Pick<RunOptions, 'requests' | 'durationMs' | 'warmup
       snapshotAfter,
     };
   }
-  const total = o.requests ?? DEFAULT_REQUESTS;
+  const total = o.requests ?? DEFAULTS.requests;
   const warmup = o.warmup ?? Math.min(3000, Math.max(100, Math.round(total * 0.15)));
   return {
     warmupRequests: warmup,

@@ -33,7 +33,7 @@ export const defaultForm: HuntForm = {
   rate: '',
   warmup: '',
   endpoints: '',
-  snapshots: `${DEFAULTS.snapshots}`,
+  snapshots: String(DEFAULTS.snapshots),
 };
 
 /** `KEY=VALUE` per line; blank lines and `#` comments ignored. */
