@@ -79,6 +79,10 @@ export const sweepRowSchema = z.object({
   pssPerProcessBytes: z.number().nullable(),
   processes: z.number(),
   bytesPerRequest: z.number().nullable(),
+  /** growth within each worker's life, when workers were recycled (does max-requests hide a leak) */
+  lifetimeBytesPerRequest: z.number().nullable().optional(),
+  /** requests a worker served before it was recycled (median) */
+  recycledEvery: z.number().nullable().optional(),
   verdict: z.string().nullable(),
   restarts: z.number(),
   runDir: z.string(),

@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { ApiEvent } from '../../shared/api';
+import type { ApiEvent, DiffRow } from '../../shared/api';
 import { sampleLevel } from '../../shared/decimate';
 import type { Endpoint, Phase, RunOptions } from '../../shared/options';
 import {
@@ -33,6 +33,7 @@ import { Decimator } from './hunt/decimate';
 import { ExternalLoad } from './hunt/external-load';
 import { LifetimeTracker, withinLifeGap } from './hunt/lifetimes';
 import { NodeInspector } from './hunt/node-inspector';
+import { NodeWorkers } from './hunt/node-workers';
 import { makePlan } from './hunt/plan';
 import { guessRuntime } from './hunt/runtime-guess';
 import { JsonlWriter } from './jsonl';
@@ -64,6 +65,7 @@ import {
 import { defaultLogFile, isInspectorChatter, SpawnedTarget } from './target/spawn';
 import { crossCheck, decideVerdict } from './verdict/decide';
 import { recyclingFromArgv } from './verdict/lifetimes';
+import { checkLifeLeak } from './verdict/warmup';
 import { VERSION } from './version';
 
 export interface HuntEnv {
@@ -96,7 +98,9 @@ export class Hunt extends EventEmitter {
   private runtime: 'node' | 'python' | 'other' | null = null;
   private inspector: NodeInspector | null = null;
   private python: PythonAgentSession | null = null;
-  /** per-process post-GC points of a Python target, for growth within each worker's life */
+  /** every Node process of a spawned tree (cluster primary + workers); `inspector` is then one worker's */
+  private workers: NodeWorkers | null = null;
+  /** per-process post-GC points of a Python or Node-cluster target, for growth within each worker's life */
   private lifetimes: LifetimeTracker | null = null;
   private sampler: TreeSampler | RemoteSampler | null = null;
   private readonly recorder = new LoadRecorder();
@@ -126,6 +130,8 @@ export class Hunt extends EventEmitter {
   private progress = { count: 0, stalledMs: 0 };
   /** performance.now() when the latest heap snapshot or Python capture was on disk */
   private lastSnapshotWrittenAt: number | null = null;
+  /** the class diff of the latest snapshot analysis (first against last) */
+  private lastDiff: DiffRow[] | null = null;
   /** the target announced it is exiting (Node waits for our inspector to let go) */
   private targetExiting = false;
   private phase: Phase = 'starting';
@@ -310,6 +316,8 @@ export class Hunt extends EventEmitter {
       });
       this.target = spawned;
       spawned.onExitBlocked = () => {
+        // a Node tree's processes share stderr: NodeWorkers hears which one, and lets it go
+        if (this.workers) return;
         this.targetExiting = true;
         this.log('info', 'the target is exiting: disconnecting the inspector so it can');
         void this.inspector?.cdp.close();
@@ -396,10 +404,14 @@ export class Hunt extends EventEmitter {
         if (manual) this.manualSnapshots--;
         snapshotNo++;
         const label = !planned ? `manual-${snapshotNo}` : seg === 0 ? 'baseline' : last ? 'final' : 'middle';
+        // a Node tree: the same worker each time (re-chosen at the baseline, once some served)
+        if (this.workers)
+          await this.switchInspector(await this.workers.subject(seg === 0 ? null : this.inspector));
+        const served = this.workers && this.inspector ? await this.workers.served(this.inspector.pid) : null;
         const file = await this.heapCapture(snapshotNo, label);
         if (file && planned) {
           snapshotFiles.push(file);
-          snapshotAt.push(this.recorder.requests);
+          snapshotAt.push(served ?? this.recorder.requests);
         }
       }
       if (last) break;
@@ -407,11 +419,11 @@ export class Hunt extends EventEmitter {
     this.stopHeapPoll();
     await this.loadCommand?.stop();
     // recycled workers: the three captures above are of different processes, so the suspects
-    // come from three censuses within one worker's life
-    const life =
-      o.load === 'builtin' && !this.options.safe && !this.targetDied && this.lifetimes?.recycled()
-        ? await this.withinLifeCaptures(endpoints)
-        : null;
+    // come from three censuses (Node: snapshots) within one worker's life
+    const recycled =
+      o.load === 'builtin' && !this.options.safe && !this.targetDied && this.lifetimes?.recycled();
+    const life = recycled && !this.workers ? await this.withinLifeCaptures(endpoints) : null;
+    const nodeLife = recycled && this.workers ? await this.withinLifeSnapshots(endpoints) : null;
 
     // Analysis
     let suspects: Suspect[] = [];
@@ -419,18 +431,34 @@ export class Hunt extends EventEmitter {
       this.setPhase('analysis', 0, 'analysing heap data');
       suspects = life
         ? pythonSuspects(life.captures, life.requests, this.python ?? undefined)
-        : await this.analyse(snapshotFiles, snapshotAt);
+        : nodeLife
+          ? await this.analyse(nodeLife.files, nodeLife.at)
+          : recycled && this.workers
+            ? [] // the snapshots above are of workers that did not live through all of them
+            : await this.analyse(snapshotFiles, snapshotAt);
     }
     const measured = this.checkpoints.filter((c) => c.requests >= warmupRequests);
     const decided = decideVerdict({
       checkpoints: measured,
       suspects,
       heapKnown: this.inspector !== null || this.python !== null,
-      heapLabel: this.inspector ? 'the JS heap (used + external)' : 'the Python heap',
+      heapLabel: this.workers
+        ? 'the JS heap (used + external) of every Node process'
+        : this.inspector
+          ? 'the JS heap (used + external)'
+          : 'the Python heap',
       unit: o.load === 'builtin' ? 'request' : 'second',
       restarts: this.sampler?.restarts() ?? 0,
     });
     const lives = this.lifetimes?.decide(warmupRequests, suspects[0]?.name ?? null) ?? null;
+    // a Node worker's life is shorter than V8's warm-up: its snapshots say leak or compiling
+    if (lives && this.workers)
+      lives.verdict = checkLifeLeak(
+        lives.verdict,
+        suspects[0]?.name ?? null,
+        nodeLife && this.lastDiff ? { diff: this.lastDiff, pid: nodeLife.pid } : null,
+        lives.summary.recycledEvery,
+      );
     // each process's post-GC points with the requests it served: the evidence of the lifetime fit
     if (this.lifetimes?.points.length)
       writeFileAtomic(path.join(this.dir, 'lifetimes.json'), JSON.stringify(this.lifetimes.points));
@@ -521,15 +549,57 @@ export class Hunt extends EventEmitter {
       await this.startInspector();
       return;
     }
-    const urls = await target.waitForInspectors(1, runtime === 'node' ? 5000 : 1500);
+    let urls = await target.waitForInspectors(1, runtime === 'node' ? 5000 : 1500);
     if (urls.length === 0) {
       if (runtime === 'node')
         this.log('warn', 'the Node inspector did not open (NODE_OPTIONS ignored?): memory curves only');
       return;
     }
+    // a cluster primary forks its workers before the port answers: their URLs are on the way
+    const children = descendants(target.pid).length;
+    if (children > 0) urls = await target.waitForInspectors(1 + children, 2000);
+    if (urls.length > 1 && target instanceof SpawnedTarget) return this.connectNodeTree(target, urls);
     this.inspector = await NodeInspector.pick(urls, [target.pid]);
     if (!this.inspector) return;
     await this.startInspector();
+  }
+
+  /** Several Node processes (cluster, pm2-style): each measured on its own, snapshots of one worker. */
+  private async connectNodeTree(target: SpawnedTarget, urls: string[]): Promise<void> {
+    const workers = new NodeWorkers(
+      (level, m) => this.log(level, m),
+      (pid) => {
+        if (pid === target.pid) this.targetExiting = true;
+      },
+    );
+    for (const u of urls) workers.add(u);
+    target.onInspectorUrl = (u) => workers.add(u);
+    await workers.settled();
+    this.workers = workers;
+    // how often workers are replaced is learnt from the lives seen end
+    this.lifetimes = new LifetimeTracker({});
+    this.inspector = await workers.subject(null);
+    this.log(
+      'info',
+      `${workers.count} Node processes in the tree (a cluster primary and its workers?): each is measured after its own garbage collection with the requests it served, a worker its master replaces is a new lifetime, and heap snapshots are of one worker`,
+    );
+    await this.startInspector();
+  }
+
+  /** Snapshots (and the sampling profiler) follow `next`, one worker of a Node tree. */
+  private async switchInspector(next: NodeInspector | null): Promise<void> {
+    if (!next || next === this.inspector) return;
+    await this.inspector?.stopSampling().catch(() => {});
+    this.inspector = next;
+    try {
+      await next.enable();
+      await next.startSampling();
+    } catch (e) {
+      this.log(
+        'warn',
+        `the sampling heap profiler could not start on pid ${next.pid}: ${(e as Error).message}`,
+      );
+    }
   }
 
   private async injectPythonAgent(pid: number): Promise<void> {
@@ -586,7 +656,7 @@ export class Hunt extends EventEmitter {
       this.log('warn', `the sampling heap profiler could not start: ${(e as Error).message}`);
     }
     this.heapPoll = setInterval(() => {
-      this.inspector
+      (this.workers ?? this.inspector)
         ?.heapUsage()
         .then((h) => {
           this.heapUsed = h;
@@ -732,7 +802,14 @@ export class Hunt extends EventEmitter {
     let heapBytes: number | null = null;
     let externalBytes: number | null = null;
     try {
-      if (this.inspector) {
+      if (this.workers) {
+        const per = await this.workers.checkpoint();
+        if (per.length) {
+          heapBytes = per.reduce((a, p) => a + p.heapBytes, 0);
+          externalBytes = per.reduce((a, p) => a + p.externalBytes, 0);
+        }
+        this.lifetimes?.record(per, this.recorder.requests);
+      } else if (this.inspector) {
         const m = await this.inspector.collectAndMeasure();
         heapBytes = m.heapUsed + m.external;
         externalBytes = m.external;
@@ -772,9 +849,10 @@ export class Hunt extends EventEmitter {
       const chunk = every === null ? left : Math.min(left, every);
       await this.load(endpoints, { requests: chunk });
       left -= chunk;
-      if (left > 0 && this.python && this.lifetimes) {
+      const perProcess = this.workers ?? this.python;
+      if (left > 0 && perProcess && this.lifetimes) {
         try {
-          this.lifetimes.record(await this.python.checkpoint(), this.recorder.requests);
+          this.lifetimes.record(await perProcess.checkpoint(), this.recorder.requests);
         } catch (e) {
           if (!this.targetDied && !this.targetExiting)
             this.log('warn', `a lifetime checkpoint failed: ${(e as Error).message}`);
@@ -794,54 +872,116 @@ export class Hunt extends EventEmitter {
     const length = this.lifetimes?.lifeLength() ?? null;
     if (!python || !length) return null;
     try {
+      // keep-alive connections can leave a worker without a request for a whole interval
+      // (uvicorn): then the three censuses show it no growth, and another three are taken
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        const got = await this.withinLifeTriple(python, endpoints, length, attempt);
+        if (got !== 'again') return got;
+      }
+      return null;
+    } catch (e) {
+      if (!this.targetDied && !this.targetExiting)
+        this.log('warn', `censuses within a worker's life failed: ${(e as Error).message}`);
+      return null;
+    }
+  }
+
+  private async withinLifeTriple(
+    python: PythonAgentSession,
+    endpoints: Endpoint[],
+    length: number,
+    attempt: number,
+  ): Promise<{ captures: PyCapture[]; requests: number } | null | 'again'> {
+    let gap: { pid: number; requests: number } | null = null;
+    // a young enough worker comes along within one life of load
+    for (let tries = 0; tries < 12 && !gap; tries++) {
+      const per = await python.checkpoint();
+      this.lifetimes?.record(per, this.recorder.requests);
+      gap = withinLifeGap(per, length);
+      if (!gap) await this.load(endpoints, { requests: Math.max(10, Math.floor(length / 4)) });
+      if (this.targetDied || this.targetHung) return null;
+    }
+    if (!gap) return null;
+    this.log(
+      'info',
+      `workers are recycled every ~${length} requests: 3 censuses within the lives of the workers alive now (the youngest, ${gap.pid}, has over half its life left), ${gap.requests} requests apart, for the suspects${attempt > 1 ? ` (attempt ${attempt})` : ''}`,
+    );
+    const captures: PyCapture[] = [];
+    for (let k = 1; k <= 3; k++) {
+      if (k > 1) await this.load(endpoints, { requests: gap.requests });
+      if (this.targetDied || this.targetHung) return null;
+      const label = attempt > 1 ? `life${attempt}-${k}` : `life-${k}`;
+      const capture = await python.capture(label, {
+        atRequests: this.recorder.requests,
+        revealStrings: this.options.revealStrings,
+      });
+      const name = `python-capture-${label}.json`;
+      writeFileAtomic(path.join(this.dir, name), JSON.stringify(capture));
+      this.snapshots.push({
+        file: name,
+        label,
+        atRequests: this.recorder.requests,
+        bytes: JSON.stringify(capture).length,
+      });
+      captures.push(capture);
+    }
+    // the workers alive through all three, against the requests they served themselves (the
+    // load is not shared out evenly); summed, they must have served some in both intervals
+    const id = (p: PyCensus) => `${p.pid}:${p.startedAt}`;
+    const common = captures[0].processes
+      .filter((p) => typeof p.served === 'number')
+      .map(id)
+      .filter((k) => captures.every((c) => c.processes.some((p) => id(p) === k)));
+    const mine = captures.map((c) => {
+      const processes = c.processes.filter((p) => common.includes(id(p)));
+      return { ...c, atRequests: processes.reduce((a, p) => a + (p.served ?? 0), 0), processes };
+    });
+    const [a, b, c] = mine.map((m) => m.atRequests);
+    if (common.length === 0 || !(b > a && c > b)) return 'again';
+    return { captures: mine, requests: (mine[2].atRequests ?? 0) - (mine[0].atRequests ?? 0) };
+  }
+
+  /**
+   * Three heap snapshots of one Node worker within its life (the youngest, which lives through
+   * all three), against the requests it served itself: the suspects when workers are recycled.
+   */
+  private async withinLifeSnapshots(
+    endpoints: Endpoint[],
+  ): Promise<{ files: string[]; at: number[]; pid: number } | null> {
+    const workers = this.workers;
+    const length = this.lifetimes?.lifeLength() ?? null;
+    if (!workers || !length) return null;
+    try {
       let gap: { pid: number; requests: number } | null = null;
-      // a young enough worker comes along within one life of load
       for (let tries = 0; tries < 12 && !gap; tries++) {
-        const per = await python.checkpoint();
+        const per = await workers.checkpoint();
         this.lifetimes?.record(per, this.recorder.requests);
         gap = withinLifeGap(per, length);
         if (!gap) await this.load(endpoints, { requests: Math.max(10, Math.floor(length / 4)) });
         if (this.targetDied || this.targetHung) return null;
       }
-      if (!gap) return null;
+      const worker = gap ? workers.inspectorOf(gap.pid) : null;
+      if (!gap || !worker) return null;
+      await this.switchInspector(worker);
       this.log(
         'info',
-        `workers are recycled every ~${length} requests: 3 censuses within the lives of the workers alive now (the youngest, ${gap.pid}, has over half its life left), ${gap.requests} requests apart, for the suspects`,
+        `workers are recycled every ~${length} requests: 3 heap snapshots within the life of worker ${gap.pid} (over half its life left), ${gap.requests} requests apart, for the suspects`,
       );
-      const captures: PyCapture[] = [];
+      const files: string[] = [];
+      const at: number[] = [];
       for (let k = 1; k <= 3; k++) {
         if (k > 1) await this.load(endpoints, { requests: gap.requests });
-        if (this.targetDied || this.targetHung) return null;
-        const capture = await python.capture(`life-${k}`, {
-          atRequests: this.recorder.requests,
-          revealStrings: this.options.revealStrings,
-        });
-        const name = `python-capture-life-${k}.json`;
-        writeFileAtomic(path.join(this.dir, name), JSON.stringify(capture));
-        this.snapshots.push({
-          file: name,
-          label: `life-${k}`,
-          atRequests: this.recorder.requests,
-          bytes: JSON.stringify(capture).length,
-        });
-        captures.push(capture);
+        if (this.targetDied || this.targetHung || workers.inspectorOf(gap.pid) !== worker) return null;
+        const served = await workers.served(gap.pid);
+        const file = await this.heapCapture(this.snapshots.length + 1, `life-${k}`);
+        if (served === null || !file) return null;
+        files.push(file);
+        at.push(served);
       }
-      // the workers alive through all three, against the requests they served themselves:
-      // the load is not shared out evenly (keep-alive connections stick to one worker)
-      const id = (p: PyCensus) => `${p.pid}:${p.startedAt}`;
-      const common = captures[0].processes
-        .filter((p) => typeof p.served === 'number')
-        .map(id)
-        .filter((k) => captures.every((c) => c.processes.some((p) => id(p) === k)));
-      if (common.length === 0) return null;
-      const mine = captures.map((c) => {
-        const processes = c.processes.filter((p) => common.includes(id(p)));
-        return { ...c, atRequests: processes.reduce((a, p) => a + (p.served ?? 0), 0), processes };
-      });
-      return { captures: mine, requests: (mine[2].atRequests ?? 0) - (mine[0].atRequests ?? 0) };
+      return files.length === 3 && at[1] > at[0] && at[2] > at[1] ? { files, at, pid: gap.pid } : null;
     } catch (e) {
       if (!this.targetDied && !this.targetExiting)
-        this.log('warn', `censuses within a worker's life failed: ${(e as Error).message}`);
+        this.log('warn', `snapshots within a worker's life failed: ${(e as Error).message}`);
       return null;
     }
   }
@@ -899,7 +1039,12 @@ export class Hunt extends EventEmitter {
         this.log('error', `the disk is full: heap snapshot ${no} could not be written; stopping the hunt`);
         this.diskFull = true;
         this.stop();
-      } else if (!this.targetDied && !this.targetExiting)
+      } else if (this.workers && this.inspector?.cdp.closed)
+        this.log(
+          'info',
+          `heap capture ${no} skipped: worker ${this.inspector.pid} exited (recycled) before it`,
+        );
+      else if (!this.targetDied && !this.targetExiting)
         this.log('warn', `heap capture ${no} failed: ${(e as Error).message}`);
     }
     return null;
@@ -920,6 +1065,7 @@ export class Hunt extends EventEmitter {
       allocationProfile: allocationProfile ?? undefined,
       onProgress: (p) => this.setPhase('analysis', p.percent / 100, `analysis: ${p.phase}`),
     });
+    this.lastDiff = result.diff ?? null;
     // a TypeScript or bundled server is shown at its own source lines
     return mapAllocationSites(result.suspects);
   }
@@ -949,9 +1095,12 @@ export class Hunt extends EventEmitter {
     await this.loadCommand?.stop();
     this.sampler?.stop();
     await this.saveAllocationProfile();
-    await this.inspector
-      ?.close(this.attachInspector ? () => (this.attachInspector as AttachInspector).close() : undefined)
-      .catch((e: Error) => this.log('warn', `could not close the target's inspector: ${e.message}`));
+    if (this.workers)
+      await this.workers.close(); // `inspector` is one of its sessions
+    else
+      await this.inspector
+        ?.close(this.attachInspector ? () => (this.attachInspector as AttachInspector).close() : undefined)
+        .catch((e: Error) => this.log('warn', `could not close the target's inspector: ${e.message}`));
     await this.detachPython();
     await this.python?.close().catch(() => {});
     const exit = this.target ? await this.target.stop() : null;

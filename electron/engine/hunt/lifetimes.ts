@@ -1,9 +1,8 @@
 // The hunt's side of per-lifetime growth (issue 16): every post-GC checkpoint of a Python
-// target is kept per process with the requests that process served, and while workers are
+// or Node (cluster) target is kept per process with the requests that process served, and while workers are
 // being recycled the load is cut into chunks with a checkpoint after each, so that a life of
 // a few hundred requests gets enough points to fit its own slope.
 import { readStatus } from '../proc/procfs';
-import type { PyCheckpoint } from '../python/types';
 import {
   decideLifetimes,
   groupLifetimes,
@@ -11,6 +10,16 @@ import {
   type LifetimePoint,
   type Recycling,
 } from '../verdict/lifetimes';
+
+/** What a lifetime point needs of one process's checkpoint (Python agent or Node inspector). */
+export interface LifeCheckpoint {
+  pid: number;
+  /** s since the epoch: a reused pid is another life */
+  startedAt: number;
+  /** requests it served by its own count; absent (or null) for a master that serves none */
+  served?: number | null;
+  heapBytes: number;
+}
 
 /** checkpoints aimed at per life: 4 are needed for a fit, the rest make its interval narrow */
 const POINTS_PER_LIFE = 8;
@@ -25,7 +34,7 @@ export class LifetimeTracker {
     private readonly readRss: (pid: number) => number | null = (pid) => readStatus(pid)?.rssBytes ?? null,
   ) {}
 
-  record(per: readonly PyCheckpoint[], requests: number): void {
+  record(per: readonly LifeCheckpoint[], requests: number): void {
     const pids = new Set<number>();
     let workers = 0;
     for (const c of per) {
@@ -89,7 +98,7 @@ export class LifetimeTracker {
  * is young enough yet (the caller loads a little and asks again).
  */
 export function withinLifeGap(
-  per: readonly PyCheckpoint[],
+  per: readonly LifeCheckpoint[],
   life: number,
 ): { pid: number; requests: number } | null {
   const workers = per.filter((c) => typeof c.served === 'number');

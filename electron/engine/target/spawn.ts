@@ -49,6 +49,8 @@ export class SpawnedTarget {
   private readonly inspectorWaiters: Array<() => void> = [];
   /** called when the target is exiting but held open by our inspector connection */
   onExitBlocked: (() => void) | null = null;
+  /** called for each inspector URL the tree prints (a cluster's workers, restarts included) */
+  onInspectorUrl: ((url: string) => void) | null = null;
   private log: WriteStream | null = null;
   private logged = 0;
 
@@ -73,6 +75,7 @@ export class SpawnedTarget {
         const m = INSPECTOR_LINE.exec(line);
         if (m) {
           this.inspectorUrls.push(m[1]);
+          this.onInspectorUrl?.(m[1]);
           for (const w of this.inspectorWaiters.splice(0)) w();
         } else if (line.startsWith(WAITING_FOR_DEBUGGER)) {
           this.onExitBlocked?.();

@@ -222,9 +222,11 @@ export function decideLifetimes(input: LifetimeInput): { verdict: Verdict; summa
   const over = `pooled within ${fit.lifetimes} worker lives (${fit.points} post-GC checkpoints; no pair across a restart)`;
   const summaryOut = { ...summary, bytesPerRequest: fit.slope, ci95: fit.ci95 };
   const typicalLife = recycledEvery ?? 300;
-  const sustained =
-    late === null || (late.slope >= t.lateFraction * fit.slope && late.slope >= t.minBytesPerRequest / 2);
-  if (lo > 0 && fit.slope >= t.minBytesPerRequest && !sustained && late) {
+  // "levelled off" only when the later half's interval says so, not its point estimate: a
+  // noisy later half (a Node worker's connections coming and going) cannot rule a leak out
+  const levelled =
+    late !== null && (late.ci95[1] < t.lateFraction * fit.slope || late.ci95[1] < t.minBytesPerRequest / 2);
+  if (lo > 0 && fit.slope >= t.minBytesPerRequest && levelled && late) {
     return {
       summary: summaryOut,
       verdict: {
@@ -233,7 +235,19 @@ export function decideLifetimes(input: LifetimeInput): { verdict: Verdict; summa
         bytesPerRequest: late.slope,
         ci95: late.ci95,
         plateau: true,
-        reason: `No leak within worker lives: each worker's heap grew early in its life (${per}, ${over}) and then levelled off (${late.slope.toFixed(1)} B/request, 95% CI ${late.ci95[0].toFixed(1)} … ${late.ci95[1].toFixed(1)}, in the later half of each life): a fresh worker filling its caches, not memory that grows without bound. Workers were recycled every ${every} requests${opt}.`,
+        reason: `No leak within worker lives: each worker's heap grew early in its life (${per}, ${over}) and then ${late.ci95[0] > 0 ? 'slowed to' : 'levelled off'} (${late.slope.toFixed(1)} B/request, 95% CI ${late.ci95[0].toFixed(1)} … ${late.ci95[1].toFixed(1)}, in the later half of each life${late.ci95[0] > 0 ? `, under ${Math.round(t.lateFraction * 100)}% of the whole life's rate` : ''}): a fresh worker filling its caches, not memory that grows without bound. Workers were recycled every ${every} requests${opt}.`,
+      },
+    };
+  }
+  if (lo > 0 && fit.slope >= t.minBytesPerRequest && late && late.ci95[0] <= 0 && !input.suspect) {
+    return {
+      summary: summaryOut,
+      verdict: {
+        ...base,
+        kind: 'inconclusive',
+        bytesPerRequest: fit.slope,
+        ci95: fit.ci95,
+        reason: `Inconclusive: each worker's heap grew ${per} within its life, ${over}, but in the later half of each life it changed ${late.slope.toFixed(1)} B/request (95% CI ${late.ci95[0].toFixed(1)} … ${late.ci95[1].toFixed(1)}): too noisy to tell a leak from a fresh worker filling its caches, and no object type grew within one life. Workers were recycled every ${every} requests${opt}; raise --requests, or recycle less often while hunting.`,
       },
     };
   }
@@ -261,7 +275,7 @@ export function decideLifetimes(input: LifetimeInput): { verdict: Verdict; summa
         : '';
     const million = (fit.slope * 1e6) / 1024 / 1024;
     const who = input.suspect
-      ? ` The top suspect, from three censuses within the same workers’ lives, is ${input.suspect}.`
+      ? ` The top suspect, from three heap captures within the same workers’ lives, is ${input.suspect}.`
       : '';
     return {
       summary: summaryOut,

@@ -39,6 +39,23 @@ const COLS: Col[] = [
   { key: 'restarts', label: 'restarts', num: true, render: (r) => String(r.restarts) },
 ];
 
+// recycled workers: the growth within a worker's life beside PSS answers whether the setting
+// hides a leak, and what it costs in memory (shown only when some configuration recycled)
+const LIFE_COLS: Col[] = [
+  {
+    key: 'lifetimeBytesPerRequest',
+    label: 'in-life growth / req',
+    num: true,
+    render: (r) => (r.lifetimeBytesPerRequest == null ? '–' : fmtDeltaBytes(r.lifetimeBytesPerRequest)),
+  },
+  {
+    key: 'recycledEvery',
+    label: 'recycled every',
+    num: true,
+    render: (r) => (r.recycledEvery == null ? '–' : `${fmtInt(r.recycledEvery)} req`),
+  },
+];
+
 export function SweepTable({
   rows,
   names,
@@ -52,6 +69,9 @@ export function SweepTable({
   // colours follow the sweep's order, so a row and its curve match whatever the sort
   const colour = new Map(rows.map((r, i) => [r.id, PALETTE[i % PALETTE.length]]));
   const shown = sort ? sortSweepRows(rows, sort.key, sort.dir) : rows;
+  const cols = rows.some((r) => r.recycledEvery != null)
+    ? [...COLS.slice(0, -1), ...LIFE_COLS, ...COLS.slice(-1)]
+    : COLS;
   const click = (key: SortKey, numeric: boolean) =>
     setSort((s) =>
       s?.key === key ? { key, dir: s.dir === 'asc' ? 'desc' : 'asc' } : { key, dir: numeric ? 'asc' : 'asc' },
@@ -77,7 +97,7 @@ export function SweepTable({
         <thead>
           <tr>
             {names.map((n) => head(`param:${n}`, n, false))}
-            {COLS.map((c) => head(c.key, c.label, !!c.num))}
+            {cols.map((c) => head(c.key, c.label, !!c.num))}
             {head('verdict', 'verdict', false)}
           </tr>
         </thead>
@@ -110,7 +130,7 @@ export function SweepTable({
                     )}
                   </td>
                 ))}
-                {COLS.map((c) => (
+                {cols.map((c) => (
                   <td key={c.key} className="num">
                     {c.render(r)}
                   </td>
