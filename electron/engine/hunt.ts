@@ -450,7 +450,12 @@ export class Hunt extends EventEmitter {
       unit: o.load === 'builtin' ? 'request' : 'second',
       restarts: this.sampler?.restarts() ?? 0,
     });
-    const lives = this.lifetimes?.decide(warmupRequests, suspects[0]?.name ?? null) ?? null;
+    // the top suspect's own growth per request within the life its captures came from
+    const lifeRequests = nodeLife ? nodeLife.at[2] - nodeLife.at[0] : (life?.requests ?? 0);
+    const suspectBytesPerRequest =
+      suspects[0] && lifeRequests > 0 ? suspects[0].retainedSizeDelta / lifeRequests : null;
+    const lives =
+      this.lifetimes?.decide(warmupRequests, suspects[0]?.name ?? null, { suspectBytesPerRequest }) ?? null;
     // a Node worker's life is shorter than V8's warm-up: its snapshots say leak or compiling
     if (lives && this.workers)
       lives.verdict = checkLifeLeak(
@@ -886,21 +891,30 @@ export class Hunt extends EventEmitter {
     }
   }
 
+  /** A worker young enough to live through three captures; one comes along within a life of load. */
+  private async youngWorker(
+    source: NodeWorkers | PythonAgentSession,
+    endpoints: Endpoint[],
+    length: number,
+  ): Promise<{ pid: number; requests: number } | null> {
+    for (let tries = 0; tries < 12; tries++) {
+      const per = await source.checkpoint();
+      this.lifetimes?.record(per, this.recorder.requests);
+      const gap = withinLifeGap(per, length);
+      if (gap) return gap;
+      await this.load(endpoints, { requests: Math.max(10, Math.floor(length / 4)) });
+      if (this.targetDied || this.targetHung) return null;
+    }
+    return null;
+  }
+
   private async withinLifeTriple(
     python: PythonAgentSession,
     endpoints: Endpoint[],
     length: number,
     attempt: number,
   ): Promise<{ captures: PyCapture[]; requests: number } | null | 'again'> {
-    let gap: { pid: number; requests: number } | null = null;
-    // a young enough worker comes along within one life of load
-    for (let tries = 0; tries < 12 && !gap; tries++) {
-      const per = await python.checkpoint();
-      this.lifetimes?.record(per, this.recorder.requests);
-      gap = withinLifeGap(per, length);
-      if (!gap) await this.load(endpoints, { requests: Math.max(10, Math.floor(length / 4)) });
-      if (this.targetDied || this.targetHung) return null;
-    }
+    const gap = await this.youngWorker(python, endpoints, length);
     if (!gap) return null;
     this.log(
       'info',
@@ -952,14 +966,7 @@ export class Hunt extends EventEmitter {
     const length = this.lifetimes?.lifeLength() ?? null;
     if (!workers || !length) return null;
     try {
-      let gap: { pid: number; requests: number } | null = null;
-      for (let tries = 0; tries < 12 && !gap; tries++) {
-        const per = await workers.checkpoint();
-        this.lifetimes?.record(per, this.recorder.requests);
-        gap = withinLifeGap(per, length);
-        if (!gap) await this.load(endpoints, { requests: Math.max(10, Math.floor(length / 4)) });
-        if (this.targetDied || this.targetHung) return null;
-      }
+      const gap = await this.youngWorker(workers, endpoints, length);
       const worker = gap ? workers.inspectorOf(gap.pid) : null;
       if (!gap || !worker) return null;
       await this.switchInspector(worker);

@@ -26,11 +26,21 @@ export function tmpDir(prefix = 'lh-test-'): string {
 
 export function runCli(
   args: string[],
-  opts: { env?: Record<string, string>; timeoutMs?: number; cwd?: string; uid?: number } = {},
+  opts: {
+    env?: Record<string, string>;
+    timeoutMs?: number;
+    cwd?: string;
+    uid?: number;
+    /** run electron/cli.ts from source (tsx), so that the test does not need dist/ */
+    source?: boolean;
+  } = {},
 ): Promise<CliResult> {
-  assertBuilt();
+  if (!opts.source) assertBuilt();
+  const [file, argv] = opts.source
+    ? [path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'electron/cli.ts'), ...args]]
+    : [process.execPath, [CLI, ...args]];
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(file, argv, {
       cwd: opts.cwd ?? ROOT,
       env: {
         ...process.env,

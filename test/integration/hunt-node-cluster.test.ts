@@ -2,14 +2,12 @@
 // requests (pm2 / recluster style), hunted end to end by the CLI (from source, via tsx). Every
 // Node process of the tree is measured over its own inspector with the requests it served;
 // a replaced worker is a new lifetime; suspects come from three snapshots of one worker's life.
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type Result, resultSchema } from '../../shared/result';
-import { NODE_FIXTURES, ROOT, tmpDir } from '../helpers/cli';
+import { NODE_FIXTURES, runCli, tmpDir } from '../helpers/cli';
 
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 const SERVER = path.join(NODE_FIXTURES, 'cluster-recycling.js');
 
 /** processes still running with this environment entry (the server's tree is tagged with one) */
@@ -26,46 +24,26 @@ function pidsWithEnv(entry: string): number[] {
   return out;
 }
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(TSX, [path.join(ROOT, 'electron/cli.ts'), ...args], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        LEAKHOUND_DATA_DIR: tmpDir('lh-data-'),
-        LEAKHOUND_CACHE_DIR: tmpDir('lh-cache-'),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b) => {
-      stdout += b;
-    });
-    child.stderr.on('data', (b) => {
-      stderr += b;
-    });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 async function hunt(env: Record<string, string>, requests = 6000) {
   const out = path.join(tmpDir(), 'run');
   const tag = `LH_CLUSTER_TEST=${process.pid}-${Math.random().toString(36).slice(2)}`;
-  const r = await cli([
-    'run',
-    '--spawn',
-    `node ${SERVER}`,
-    '--url',
-    'http://127.0.0.1:{port}/orders',
-    '--requests',
-    String(requests),
-    '--out',
-    out,
-    '--env',
-    tag,
-    ...Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
-  ]);
+  const r = await runCli(
+    [
+      'run',
+      '--spawn',
+      `node ${SERVER}`,
+      '--url',
+      'http://127.0.0.1:{port}/orders',
+      '--requests',
+      String(requests),
+      '--out',
+      out,
+      '--env',
+      tag,
+      ...Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
+    ],
+    { source: true, timeoutMs: 230_000 },
+  );
   const file = path.join(out, 'result.json');
   if (!existsSync(file)) throw new Error(`no result.json; exit ${r.code}; stderr: ${r.stderr}`);
   const result = resultSchema.parse(JSON.parse(readFileSync(file, 'utf8'))) as Result;

@@ -1,53 +1,31 @@
 // Issue 16: leaks that gunicorn worker recycling hides. Real gunicorn (Debian), 2 workers
 // recycled every 300 ± 50 requests, hunted end to end by the CLI; growth is fitted within each
 // worker's life. The CLI runs from source (tsx), so that this test does not need dist/.
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type Result, resultSchema } from '../../shared/result';
-import { PY_FIXTURES, ROOT, tmpDir } from '../helpers/cli';
+import { PY_FIXTURES, runCli, tmpDir } from '../helpers/cli';
 
 const GUNICORN = '/usr/bin/gunicorn';
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 const RECYCLE = '-w 2 --max-requests 300 --max-requests-jitter 50';
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(TSX, [path.join(ROOT, 'electron/cli.ts'), ...args], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        LEAKHOUND_DATA_DIR: tmpDir('lh-data-'),
-        LEAKHOUND_CACHE_DIR: tmpDir('lh-cache-'),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b) => {
-      stdout += b;
-    });
-    child.stderr.on('data', (b) => {
-      stderr += b;
-    });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 async function hunt(gunicornArgs: string, route: string, requests = 5000) {
   const out = path.join(tmpDir(), 'run');
-  const r = await cli([
-    'run',
-    '--spawn',
-    `${GUNICORN} -b 127.0.0.1:{port} --chdir ${PY_FIXTURES} ${gunicornArgs}`,
-    '--url',
-    `http://127.0.0.1:{port}${route}`,
-    '--requests',
-    String(requests),
-    '--out',
-    out,
-  ]);
+  const r = await runCli(
+    [
+      'run',
+      '--spawn',
+      `${GUNICORN} -b 127.0.0.1:{port} --chdir ${PY_FIXTURES} ${gunicornArgs}`,
+      '--url',
+      `http://127.0.0.1:{port}${route}`,
+      '--requests',
+      String(requests),
+      '--out',
+      out,
+    ],
+    { source: true, timeoutMs: 290_000 },
+  );
   const file = path.join(out, 'result.json');
   if (!existsSync(file)) throw new Error(`no result.json; exit ${r.code}; stderr: ${r.stderr}`);
   return { ...r, result: resultSchema.parse(JSON.parse(readFileSync(file, 'utf8'))) as Result };

@@ -227,6 +227,27 @@ describe('decideLifetimes: a fresh worker filling its caches', () => {
   });
 });
 
+describe('decideLifetimes: a noisy later half beside a suspect that grows', () => {
+  it('is not "levelled off" while its interval cannot rule out the suspect’s own rate', () => {
+    // a Node worker: steep early growth (connections, compiling), then a leak of ~190 B/request
+    // under noise of ±150 KB; the later half alone is too noisy to show it
+    const r = rng(11);
+    const { points, alive } = simulate({ total: 6000, every: 40, perRequest: 190, noise: 0, seed: 11 });
+    const shaped = points.map((p) => ({
+      ...p,
+      heapBytes: p.heapBytes + 6000 * Math.min(p.served, 120) + (r() - 0.5) * 300_000,
+    }));
+    const lifetimes = groupLifetimes(shaped, alive);
+    const without = decideLifetimes({ lifetimes });
+    const withSuspect = decideLifetimes({ lifetimes, suspect: 'AuditRecord', suspectBytesPerRequest: 188 });
+    expect(withSuspect?.verdict.plateau ?? false).toBe(false);
+    expect(withSuspect?.verdict.kind, withSuspect?.verdict.reason).toBe('leak');
+    // without the suspect the same data reads as a worker filling its caches
+    expect(without?.verdict.kind).toBe('no-leak');
+    expect(without?.verdict.plateau).toBe(true);
+  });
+});
+
 describe('decideLifetimes: too little growth yet', () => {
   it('a leak-rate growth over too few requests is inconclusive and says how many more', () => {
     const { points, alive } = simulate({ total: 700, every: 20, perRequest: 360, noise: 2_000, seed: 9 });

@@ -120,6 +120,8 @@ export interface LifetimeInput {
   thresholds?: VerdictThresholds;
   /** the top suspect's name, from a census diff within one life */
   suspect?: string | null;
+  /** what the top suspect retains more per request within that life (its own growth rate) */
+  suspectBytesPerRequest?: number | null;
 }
 
 export interface LifetimeSummary {
@@ -224,8 +226,12 @@ export function decideLifetimes(input: LifetimeInput): { verdict: Verdict; summa
   const typicalLife = recycledEvery ?? 300;
   // "levelled off" only when the later half's interval says so, not its point estimate: a
   // noisy later half (a Node worker's connections coming and going) cannot rule a leak out
+  // nor when it cannot rule out the rate the top suspect was seen growing at within one life
+  const suspectRate = input.suspect ? (input.suspectBytesPerRequest ?? 0) : 0;
   const levelled =
-    late !== null && (late.ci95[1] < t.lateFraction * fit.slope || late.ci95[1] < t.minBytesPerRequest / 2);
+    late !== null &&
+    (late.ci95[1] < t.lateFraction * fit.slope || late.ci95[1] < t.minBytesPerRequest / 2) &&
+    !(suspectRate > 0 && late.ci95[1] >= suspectRate);
   if (lo > 0 && fit.slope >= t.minBytesPerRequest && levelled && late) {
     return {
       summary: summaryOut,

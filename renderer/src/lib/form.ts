@@ -33,7 +33,7 @@ export const defaultForm: HuntForm = {
   rate: '',
   warmup: '',
   endpoints: '',
-  snapshots: String(DEFAULTS.snapshots),
+  snapshots: `${DEFAULTS.snapshots}`,
 };
 
 /** `KEY=VALUE` per line; blank lines and `#` comments ignored. */
