@@ -136,9 +136,14 @@ export class NodeWorkers {
     }
   }
 
+  /** Sessions of processes still running; those gone are dropped (an hour of recycling is thousands). */
   private live(): Session[] {
-    for (const s of this.sessions) if (s.inspector.cdp.closed) s.gone = true;
-    return this.sessions.filter((s) => !s.gone);
+    for (let i = this.sessions.length - 1; i >= 0; i--) {
+      const s = this.sessions[i];
+      if (s.inspector.cdp.closed) s.gone = true;
+      if (s.gone) this.sessions.splice(i, 1);
+    }
+    return [...this.sessions];
   }
 
   get count(): number {

@@ -75,6 +75,8 @@ export class SpawnedTarget {
         const m = INSPECTOR_LINE.exec(line);
         if (m) {
           this.inspectorUrls.push(m[1]);
+          // a cluster that recycles prints one per new worker, for as long as the hunt runs
+          if (this.inspectorUrls.length > 64) this.inspectorUrls.splice(0, this.inspectorUrls.length - 64);
           this.onInspectorUrl?.(m[1]);
           for (const w of this.inspectorWaiters.splice(0)) w();
         } else if (line.startsWith(WAITING_FOR_DEBUGGER)) {
