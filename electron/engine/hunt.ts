@@ -381,8 +381,8 @@ export class Hunt extends EventEmitter {
           this.loadCommand = ExternalLoad.start(o.loadCommand as string, this.dir, target, (m) =>
             this.log('info', m),
           );
-        if (o.load === 'builtin' && plan.segmentRequests !== null && this.lifetimes)
-          await this.loadWithLifetimeCheckpoints(endpoints, plan.segmentRequests);
+        if (o.load === 'builtin' && this.lifetimes)
+          await this.loadWithLifetimeCheckpoints(endpoints, plan.segmentRequests, plan.segmentMs);
         else if (o.load === 'builtin')
           await this.load(endpoints, {
             requests: plan.segmentRequests ?? undefined,
@@ -847,13 +847,24 @@ export class Hunt extends EventEmitter {
    * One segment of load in chunks, with a post-GC checkpoint of every Python process after
    * each while its workers are recycled: a life of a few hundred requests gets its own series.
    */
-  private async loadWithLifetimeCheckpoints(endpoints: Endpoint[], requests: number): Promise<void> {
-    let left = requests;
-    while (left > 0 && !this.stopRequested && !this.targetDied && !this.targetHung) {
-      const every = this.lifetimes?.every(requests) ?? null;
+  private async loadWithLifetimeCheckpoints(
+    endpoints: Endpoint[],
+    requests: number | null,
+    durationMs: number | null,
+  ): Promise<void> {
+    // --duration: the same chunks by requests, within the segment's time
+    let left = requests ?? Number.POSITIVE_INFINITY;
+    const until = durationMs !== null ? performance.now() + durationMs : Number.POSITIVE_INFINITY;
+    const timeLeft = () => until - performance.now();
+    while (left > 0 && timeLeft() > 0 && !this.stopRequested && !this.targetDied && !this.targetHung) {
+      const every = this.lifetimes?.every(requests ?? Number.POSITIVE_INFINITY) ?? null;
       const chunk = every === null ? left : Math.min(left, every);
-      await this.load(endpoints, { requests: chunk });
+      await this.load(endpoints, {
+        requests: Number.isFinite(chunk) ? chunk : undefined,
+        durationMs: Number.isFinite(until) ? Math.max(1, timeLeft()) : undefined,
+      });
       left -= chunk;
+      if (timeLeft() <= 0) break;
       const perProcess = this.workers ?? this.python;
       if (left > 0 && perProcess && this.lifetimes) {
         try {

@@ -24,7 +24,8 @@ function pidsWithEnv(entry: string): number[] {
   return out;
 }
 
-async function hunt(env: Record<string, string>, requests = 6000) {
+/** `requests`: a number of requests, or a --duration (then capped at 400 requests/s) */
+async function hunt(env: Record<string, string>, requests: number | string = 6000) {
   const out = path.join(tmpDir(), 'run');
   const tag = `LH_CLUSTER_TEST=${process.pid}-${Math.random().toString(36).slice(2)}`;
   const r = await runCli(
@@ -34,8 +35,9 @@ async function hunt(env: Record<string, string>, requests = 6000) {
       `node ${SERVER}`,
       '--url',
       'http://127.0.0.1:{port}/orders',
-      '--requests',
-      String(requests),
+      ...(typeof requests === 'number'
+        ? ['--requests', String(requests)]
+        : ['--duration', requests, '--rate', '400']),
       '--out',
       out,
       '--env',
@@ -80,15 +82,30 @@ describe('Node cluster: workers replaced by their primary', () => {
     expect(left).toEqual([]);
   }, 240_000);
 
-  it('the same server without the leak: NO LEAK within worker lives, interval narrower than 500 B/request', async () => {
+  it('the same server without the leak: never a leak; no leak within worker lives when the data shows it', async () => {
     const { result: r, left } = await hunt({ LEAK: '0' });
-    expect(r.verdict.kind, r.verdict.reason).toBe('no-leak');
-    expect(r.verdict.reason).toMatch(/^No leak within worker lives/);
-    const [lo, hi] = r.verdict.ci95;
-    expect(hi - lo).toBeLessThan(500);
+    // lives of ~300 requests are shorter than V8's warm-up: when the later half of each life
+    // cannot show the plateau, the snapshots say "most likely no leak" (inconclusive), never leak
+    expect(['no-leak', 'inconclusive'], r.verdict.reason).toContain(r.verdict.kind);
+    if (r.verdict.kind === 'no-leak') {
+      expect(r.verdict.reason).toMatch(/^No leak within worker lives/);
+      const [lo, hi] = r.verdict.ci95;
+      expect(hi - lo).toBeLessThan(500);
+    } else {
+      expect(r.verdict.reason).toMatch(/^Inconclusive, most likely no leak: .*V8's compiled code/);
+    }
     expect(r.verdict.reason).not.toMatch(/within noise/);
     expect(r.verdict.lifetimes?.endedLifetimes).toBeGreaterThanOrEqual(8);
     expect(r.suspects).toEqual([]);
+    expect(left).toEqual([]);
+  }, 240_000);
+
+  it('--duration (time-based load) gets checkpoints within each life too, and never reads no leak', async () => {
+    const { result: r, left } = await hunt({ LEAK: '1' }, '25s');
+    // before, a time-based segment got one checkpoint per 2 s: "lifetimes too short"
+    expect(r.verdict.lifetimes?.lifetimesFitted, r.verdict.reason).toBeGreaterThanOrEqual(8);
+    expect(r.verdict.ci95[0]).toBeGreaterThan(100);
+    expect(r.verdict.kind, r.verdict.reason).not.toBe('no-leak');
     expect(left).toEqual([]);
   }, 240_000);
 
