@@ -46,6 +46,8 @@ export const runOptionsSchema = z
     snapshots: z.number().int().min(0).max(3).default(DEFAULTS.snapshots),
     load: z.enum(['builtin', 'none', 'command']).default('builtin'),
     loadCommand: z.string().optional(),
+    /** with host and the built-in load: send the requests from here (through a forward) or from the host itself */
+    loadFrom: z.enum(['here', 'host']).default('here'),
     /** a load scenario (see electron/engine/load/scenario.ts): endpoints, variables, think time, stages */
     scenario: z.record(z.string(), z.unknown()).optional(),
     report: z.array(z.enum(['pdf', 'html'])).default([]),

@@ -71,7 +71,8 @@ export const loadStatsSchema = z.object({
   latencyMs: latencySchema,
   statusCodes: z.record(z.string(), z.number()).optional(),
   /** where the requests came from: this machine straight, or this machine through an SSH forward (--host) */
-  via: z.enum(['local', 'ssh-forward']).optional(),
+  /** where the requests came from: here, here through an SSH forward, or the host itself */
+  via: z.enum(['local', 'ssh-forward', 'host']).optional(),
   bytesRead: z.number().optional(),
 });
 export type LoadStats = z.infer<typeof loadStatsSchema>;
@@ -261,6 +262,11 @@ export const targetSchema = z.object({
       url: z.string().nullable(),
       linkLost: z.string().nullable(),
       fallback: z.string().optional(),
+      /** --load-from host: the host's node that ran the load, and that channel's bytes */
+      loadNode: z.string().optional(),
+      loadBytes: z.number().optional(),
+      /** the server was started there by leakhound (and ended by it) */
+      spawned: z.boolean().optional(),
     })
     .optional(),
 });

@@ -13,6 +13,7 @@ if [ -d electron/engine/python/agent ]; then
 fi
 mkdir -p dist/electron/engine/remote
 cp electron/engine/remote/helper.py dist/electron/engine/remote/helper.py
+npx tsx test/build-load-agent.ts
 if [ -f renderer/index.html ]; then
   npx vite build --logLevel warn
 fi

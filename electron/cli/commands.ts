@@ -84,6 +84,12 @@ const RUN_FLAGS: CommandSpec['flags'] = [
     help: 'builtin (default) or none (watch live traffic only)',
   },
   {
+    name: 'load-from',
+    kind: 'string',
+    value: 'WHERE',
+    help: 'with --host: here (default; requests through an SSH forward) or host (the built-in generator runs on the host with its node: latency without the link)',
+  },
+  {
     name: 'scenario',
     kind: 'string',
     value: 'FILE',

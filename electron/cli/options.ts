@@ -57,6 +57,7 @@ export function runOptionsFromFlags(f: ParsedFlags): RunOptions {
     snapshots,
     load,
     loadCommand: f['load-command'],
+    loadFrom: f['load-from'],
     scenario,
     report,
     revealStrings: f['reveal-strings'] === true,

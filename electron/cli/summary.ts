@@ -37,7 +37,7 @@ export function formatSummary(r: Result, dir: string): string {
   const rem = r.target.remote;
   if (rem)
     lines.push(
-      `remote: host ${rem.host} over ssh, load ${r.load?.via === 'ssh-forward' ? 'from here through a forwarded port' : 'none (live traffic only)'}; helper on the host ${rem.helperCpuMs ?? '?'} ms CPU, ${formatBytes(rem.bytesSent + rem.bytesReceived)} over its channel`,
+      `remote: host ${rem.host} over ssh, load ${r.load?.via === 'ssh-forward' ? 'from here through a forwarded port' : r.load?.via === 'host' ? `from the host itself (node ${rem.loadNode ?? '?'})` : 'none (live traffic only)'}; helper on the host ${rem.helperCpuMs ?? '?'} ms CPU, ${formatBytes(rem.bytesSent + rem.bytesReceived)} over its channel`,
     );
   const procs = r.target.processes?.length ?? 0;
   const last = r.samples[r.samples.length - 1];

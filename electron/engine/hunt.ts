@@ -50,7 +50,9 @@ import {
   pythonSuspects,
 } from './python/session';
 import { RemoteHost, RemoteTarget } from './remote/host';
+import { hostEndpoints, RemoteLoad } from './remote/remote-load';
 import type { RemoteSampler } from './remote/sampler';
+import { keepRemoteLog } from './remote/spawn';
 import {
   defaultDataDir,
   ensureDir,
@@ -84,6 +86,8 @@ export class Hunt extends EventEmitter {
   private target: SpawnedTarget | AttachedTarget | RemoteTarget | null = null;
   /** --host: the target runs on another machine, reached over SSH (remote/) */
   private remote: RemoteHost | null = null;
+  /** --load-from host: the built-in generator running on the host */
+  private remoteLoad: RemoteLoad | null = null;
   /** the SSH link to the host was lost mid-run: ssh's reason */
   private linkLost: string | null = null;
   /** the inspector we opened on an attached Node target, to be closed again */
@@ -145,16 +149,16 @@ export class Hunt extends EventEmitter {
     env: HuntEnv = {},
   ) {
     super();
-    if (options.host && options.spawn)
-      throw new UserError(
-        '--host works with --attach PID or --attach-match TEXT (spawning on a host is not supported yet)',
-      );
     if (!options.spawn && options.attach === undefined && !(options.host && options.attachMatch))
       throw new UserError('say what to hunt: --spawn "<command line>" or --attach <pid>');
     if (options.spawn && options.attach !== undefined)
       throw new UserError('--spawn and --attach exclude each other');
     if (options.spawn && options.load === 'builtin' && !options.url && !options.endpoints?.length)
       throw new UserError('--url is required: the URL to send requests to, e.g. http://127.0.0.1:{port}/');
+    if (options.loadFrom === 'host' && (!options.host || options.load !== 'builtin'))
+      throw new UserError(
+        '--load-from host runs the built-in load on the --host: give --host DEST, and not --load none or --load-command',
+      );
     if (options.requests !== undefined && options.durationMs !== undefined)
       throw new UserError('give --requests or --duration, not both');
     if (options.load === 'command' && !options.loadCommand)
@@ -286,11 +290,22 @@ export class Hunt extends EventEmitter {
         host: o.host,
         attach: o.attach,
         attachMatch: o.attachMatch,
-        url: o.url,
+        spawn: o.spawn
+          ? { command: o.spawn, cwd: o.cwd, env: o.env ?? {}, readyTimeoutMs: o.readyTimeoutMs }
+          : undefined,
+        url: o.url ?? o.endpoints?.[0]?.url,
         load: o.load,
         ssh: { configFile: o.sshConfig },
       });
       this.target = this.remote.target;
+      if (this.remote.target.spawned) keepRemoteLog(this.remote.target.spawned, defaultLogFile(this.dir));
+      if (o.loadFrom === 'host') {
+        this.remoteLoad = await RemoteLoad.start(this.remote.link);
+        this.log(
+          'info',
+          `the requests go from ${o.host} itself (its node ${this.remoteLoad.node}): latency without the SSH link`,
+        );
+      }
       runtime = this.remote.runtime;
       this.runtime = runtime;
     } else if (o.attach !== undefined) {
@@ -734,19 +749,24 @@ export class Hunt extends EventEmitter {
     ticker.unref();
     try {
       const stage = this.currentStage();
-      await runLoad(
-        {
-          endpoints,
-          concurrency: stage?.users ?? o.concurrency,
-          requests: budget.requests,
-          durationMs: budget.durationMs,
-          rate: o.rate ?? stage?.rate,
-          timeoutMs: this.scenario?.timeout ?? o.requestTimeoutMs,
-          thinkTimeMs: this.scenario && this.scenario.thinkTime[1] > 0 ? this.scenario.thinkTime : undefined,
-          signal: this.abortLoad.signal,
-        },
-        this.recorder,
-      );
+      const phase = {
+        endpoints,
+        concurrency: stage?.users ?? o.concurrency,
+        requests: budget.requests,
+        durationMs: budget.durationMs,
+        rate: o.rate ?? stage?.rate,
+        timeoutMs: this.scenario?.timeout ?? o.requestTimeoutMs,
+        thinkTimeMs: this.scenario && this.scenario.thinkTime[1] > 0 ? this.scenario.thinkTime : undefined,
+        signal: this.abortLoad.signal,
+      };
+      const from = this.remoteLoad;
+      const at = this.remote?.target;
+      if (from && at)
+        await from.run(
+          { ...phase, endpoints: hostEndpoints(endpoints, at.port, at.remotePort) },
+          this.recorder,
+        );
+      else await runLoad(phase, this.recorder);
     } finally {
       clearInterval(ticker);
     }
@@ -1122,7 +1142,19 @@ export class Hunt extends EventEmitter {
     await this.detachPython();
     await this.python?.close().catch(() => {});
     const exit = this.target ? await this.target.stop() : null;
-    const remoteInfo = this.remote ? await this.remote.info() : undefined;
+    this.remoteLoad?.close();
+    const remoteInfo = this.remote
+      ? {
+          ...(await this.remote.info()),
+          ...(this.remoteLoad
+            ? {
+                loadNode: this.remoteLoad.node ?? undefined,
+                loadBytes: this.remoteLoad.bytesSent + this.remoteLoad.bytesReceived,
+              }
+            : {}),
+          ...(this.options.spawn ? { spawned: true } : {}),
+        }
+      : undefined;
     if (this.remote && !this.linkLost) await this.python?.shutdownAgents().catch(() => []); // a dormant agent drops its state
     await this.remote?.close();
     if (failure && !this.targetDied && !(failure instanceof UserError)) this.log('error', failure.message);
@@ -1161,7 +1193,7 @@ export class Hunt extends EventEmitter {
     }
     const load: LoadStats | null =
       this.recorder.requests > 0 || this.options.load === 'builtin'
-        ? { ...this.recorder.stats(), via: this.remote ? 'ssh-forward' : 'local' }
+        ? { ...this.recorder.stats(), via: this.remoteLoad ? 'host' : this.remote ? 'ssh-forward' : 'local' }
         : null;
     const result: Result = {
       schemaVersion: SCHEMA_VERSION,
@@ -1182,7 +1214,7 @@ export class Hunt extends EventEmitter {
           : this.python
             ? 'python'
             : (this.runtime ?? guessRuntimeSafe(this.options)),
-        mode: this.options.attach !== undefined || this.options.host ? 'attach' : 'spawn',
+        mode: this.options.spawn ? 'spawn' : 'attach',
         pid: this.target?.pid ?? this.options.attach ?? null,
         command: this.target
           ? this.target.argv.join(' ')

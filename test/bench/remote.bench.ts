@@ -53,7 +53,10 @@ interface Run {
   result: {
     verdict: { kind: string; bytesPerRequest: number };
     span?: { firstRequestT: number | null; lastMeasurementT: number | null };
-    target: { remote?: { helperCpuMs: number; bytesSent: number; bytesReceived: number } };
+    target: {
+      remote?: { helperCpuMs: number; bytesSent: number; bytesReceived: number; loadBytes?: number };
+    };
+    load?: { via?: string; requests: number; rps: number; latencyMs: { p50: number; p99: number } };
   };
   /** last value seen per pid, summed */
   helperCpuMs: number;
@@ -123,6 +126,9 @@ function line(label: string, r: Run): string {
     `${label}: ${r.result.verdict.kind} ${r.result.verdict.bytesPerRequest.toFixed(1)} B/${label.includes('--load none') ? 's' : 'request'}`,
     `wall ${(r.wallMs / 1000).toFixed(1)} s, hunt time ${span.toFixed(1)} s`,
     `leakhound CPU ${(r.cliCpuMs / 1000).toFixed(2)} s`,
+    r.result.load?.requests
+      ? `load ${r.result.load.via}: ${r.result.load.rps.toFixed(0)} req/s, p50 ${r.result.load.latencyMs.p50.toFixed(2)} ms, p99 ${r.result.load.latencyMs.p99.toFixed(2)} ms${remote?.loadBytes ? `, ${kb(remote.loadBytes)} on its channel` : ''}`
+      : '',
     remote
       ? `host: helper CPU ${r.helperCpuMs.toFixed(0)} ms (result.json ${remote.helperCpuMs} ms), sshd CPU ${r.sshdCpuMs.toFixed(0)} ms; link ${kb(r.linkBytes)}, helper channel ${kb(remote.bytesSent)} sent + ${kb(remote.bytesReceived)} received`
       : '',
@@ -171,6 +177,27 @@ async function main() {
               sshdPid: sshd.pid,
               proxy,
             },
+          ),
+        ),
+      );
+      // the same hunt with the requests sent from the host itself: no link in the latency
+      console.log(
+        line(
+          `remote --load-from host #${i}`,
+          await cli(
+            [
+              'run',
+              '--host',
+              'lhtest',
+              '--attach',
+              String(remotePid),
+              '--requests',
+              String(REQUESTS),
+              '--load-from',
+              'host',
+              ...ssh,
+            ],
+            { sshdPid: sshd.pid, proxy },
           ),
         ),
       );

@@ -12,6 +12,7 @@ import resource
 import shutil
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -24,6 +25,7 @@ _t0 = time.monotonic()
 
 
 def cleanup_and_exit(code=0):
+    stop_spawned()
     if WORKDIR and os.path.basename(WORKDIR).startswith("leakhound-rh-"):
         shutil.rmtree(WORKDIR, ignore_errors=True)
     os._exit(code)
@@ -368,6 +370,166 @@ def cmd_agent(a):
 def cmd_usage(_):
     r = resource.getrusage(resource.RUSAGE_SELF)
     return {"cpuMs": int((r.ru_utime + r.ru_stime) * 1000), "maxRssKb": r.ru_maxrss}
+
+
+# ---- a server the hunt starts on the host (run --spawn / sweep with --host) ----------
+# Started by this helper, so ended by it too: at the hunt's end (spawn_stop), when the helper
+# ends for any other reason (stdin closed: the link is gone), and by its watchdog when the
+# helper itself is killed. Its output comes back as "out" events.
+
+OUT_CAP = 8 * 1024 * 1024
+_spawned = {}  # pid -> {"popen", "code", "watchdog": the pipe's write end}
+
+
+# Run beside each target in a session of its own, holding the read end of a pipe whose write
+# end only the helper has: when the helper ends in any way (SIGKILL included), the read
+# returns, the target's whole group gets SIGTERM, then SIGKILL (a parent-death signal would
+# reach the master alone, and orphaned workers outlive it), and the helper's folder goes.
+WATCHDOG = (
+    "import os,shutil,signal,sys,time\n"
+    "g=int(sys.argv[1]);sys.stdin.buffer.read()\n"
+    "for s,w in ((signal.SIGTERM,3.0),(signal.SIGKILL,0)):\n"
+    "  try: os.killpg(g,s)\n"
+    "  except OSError: break\n"
+    "  t=time.monotonic()+w\n"
+    "  while time.monotonic()<t:\n"
+    "    time.sleep(0.05)\n"
+    "    try: os.killpg(g,0)\n"
+    "    except OSError: t=0\n"
+    "if len(sys.argv)>2 and os.path.basename(sys.argv[2]).startswith('leakhound-rh-'):\n"
+    "  shutil.rmtree(sys.argv[2],ignore_errors=True)\n"
+)
+
+
+def _relay(pid, stream):
+    sent = 0
+    for chunk in iter(lambda: stream.read1(65536) if hasattr(stream, "read1") else stream.read(4096), b""):
+        if sent < OUT_CAP:
+            send({"ev": "out", "pid": pid, "d": chunk.decode("utf-8", "replace")})
+            sent += len(chunk)
+            if sent >= OUT_CAP:
+                send({"ev": "out", "pid": pid, "d": "\n[leakhound: target output beyond %d bytes not kept]\n" % OUT_CAP})
+
+
+def _reap(pid):
+    entry = _spawned[pid]
+    entry["code"] = entry["popen"].wait()
+    send({"ev": "spawn-exit", "pid": pid, "status": spawn_status(pid)})
+
+
+def spawn_status(pid):
+    entry = _spawned.get(pid)
+    if entry is None:
+        return None
+    rc = entry["code"]
+    if rc is None:
+        return {"alive": True, "code": None, "signal": None}
+    if rc < 0:
+        try:
+            name = signal.Signals(-rc).name
+        except (ValueError, AttributeError):
+            name = "SIG%d" % -rc
+        return {"alive": False, "code": None, "signal": name}
+    return {"alive": False, "code": rc, "signal": None}
+
+
+def _resolve(cmd, cwd, path):
+    if "/" in cmd:
+        full = os.path.join(cwd, cmd)
+        return full if os.path.isfile(full) and os.access(full, os.X_OK) else None
+    return shutil.which(cmd, path=path)
+
+
+def cmd_free_port(_):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+    finally:
+        s.close()
+
+
+def cmd_spawn(a):
+    """argv as the hunt split it (no shell), in cwd, with the agent files beside the helper."""
+    argv = a["argv"]
+    cwd = os.path.expanduser(a.get("cwd") or "~")
+    if not os.path.isdir(cwd):
+        raise RuntimeError("no folder %s on this host: give --cwd as the host sees it" % cwd)
+    env = dict(os.environ)
+    env.update(a.get("env") or {})
+    agent = a.get("agent")
+    if agent and WORKDIR:
+        d = os.path.join(WORKDIR, "agent")
+        os.makedirs(d, exist_ok=True)
+        for name, text in agent.items():
+            with open(os.path.join(d, os.path.basename(name)), "w") as f:
+                f.write(text)
+        env["PYTHONPATH"] = d + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        env["LEAKHOUND_AGENT"] = "dormant"
+    exe = _resolve(argv[0], cwd, env.get("PATH", os.defpath))
+    if exe is None:
+        raise RuntimeError(
+            "%s: command not found on this host (PATH=%s): give its full path, or --cwd for a relative one"
+            % (argv[0], env.get("PATH", ""))
+        )
+    try:
+        p = subprocess.Popen(
+            [exe] + argv[1:], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    except OSError as e:
+        raise RuntimeError("could not start %s: %s" % (argv[0], e))
+    r, w = os.pipe()
+    try:
+        subprocess.Popen(
+            [sys.executable, "-c", WATCHDOG, str(p.pid)] + ([WORKDIR] if WORKDIR else []),
+            stdin=r, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, start_new_session=True,
+        )
+    finally:
+        os.close(r)
+    _spawned[p.pid] = {"popen": p, "code": None, "watchdog": w}
+    threading.Thread(target=_relay, args=(p.pid, p.stdout), daemon=True).start()
+    threading.Thread(target=_reap, args=(p.pid,), daemon=True).start()
+    return {"pid": p.pid, "exe": exe}
+
+
+def cmd_spawn_status(a):
+    return spawn_status(a["pid"])
+
+
+def _stop_group(pid, grace_s):
+    entry = _spawned.get(pid)
+    if entry is None:
+        raise RuntimeError("pid %d was not started by this helper: not stopped" % pid)
+    for sig, wait in ((signal.SIGTERM, grace_s), (signal.SIGKILL, 5.0)):
+        if entry["code"] is not None:
+            break
+        try:
+            os.killpg(pid, sig)
+        except OSError:
+            pass
+        deadline = time.monotonic() + wait
+        while entry["code"] is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+    try:
+        os.killpg(pid, signal.SIGKILL)  # what is left of its group (a worker that ignored TERM)
+    except OSError:
+        pass
+    return spawn_status(pid)
+
+
+def cmd_spawn_stop(a):
+    return _stop_group(a["pid"], a.get("graceMs", 3000) / 1000.0)
+
+
+def stop_spawned():
+    for pid, entry in list(_spawned.items()):
+        if entry["code"] is None:
+            try:
+                _stop_group(pid, 3.0)
+            except Exception:
+                pass
 
 
 # ---- the sampler: the same shape as the local TreeSampler's samples ------------------

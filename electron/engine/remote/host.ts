@@ -14,6 +14,7 @@ import { HelperError, RemoteHelper } from './helper-client';
 import { openRemoteNodeInspector, type RemoteDescribe, remoteRuntime } from './node';
 import { connectRemotePython } from './python';
 import { RemoteSampler } from './sampler';
+import { type RemoteSpawned, spawnOnHost, stopOnHost } from './spawn';
 import { openTransport, type RemoteTransport, type TransportOptions } from './transport';
 
 export interface RemoteRow {
@@ -77,17 +78,21 @@ export async function pickByCommand(helper: RemoteHelper, pattern: string, host:
   );
 }
 
-/** A process on the host: watched, never signalled or stopped by us (except SIGUSR1 for Node). */
+/**
+ * A process on the host. Attached: watched, never signalled or stopped by us (except SIGUSR1
+ * for Node). Spawned (`spawned` set): the helper's child, stopped at the end, its exit status
+ * and output known.
+ */
 export class RemoteTarget {
   exit: ExitInfo | null = null;
-  readonly stderrTail = null;
+  readonly stderrTail: { get(): string[] } | null;
   /** the SSH link was lost (not the target's death): why, in ssh's words */
   linkLost: string | null = null;
   private readonly waiters: Array<(e: ExitInfo) => void> = [];
   private readonly poll: NodeJS.Timeout;
 
   constructor(
-    helper: RemoteHelper,
+    private readonly helper: RemoteHelper,
     readonly host: string,
     readonly pid: number,
     /** the URL as we load it: a local port forwarded to the host's */
@@ -97,11 +102,14 @@ export class RemoteTarget {
     readonly remoteUrl: string | null,
     readonly argv: string[],
     private readonly workers: number[],
+    readonly spawned: RemoteSpawned | null = null,
   ) {
+    this.stderrTail = spawned ? spawned.output : null;
     helper.once('lost', (why: string) => {
       this.linkLost = why;
       this.end();
     });
+    if (spawned) spawned.onExit = (st) => this.end({ code: st.code, signal: st.signal });
     this.poll = setInterval(() => {
       helper
         .request<boolean>('alive', { pid })
@@ -113,15 +121,23 @@ export class RemoteTarget {
     this.poll.unref();
   }
 
-  private end(): void {
+  private end(how: ExitInfo = { code: null, signal: null }): void {
     if (this.exit) return;
-    this.exit = { code: null, signal: null };
+    // an attached process's status is its parent's to read; a spawned one's comes with its exit event
+    if (this.spawned && !this.linkLost && how.code === null && how.signal === null && !this.spawned.status)
+      return;
+    this.exit = how;
     clearInterval(this.poll);
     for (const w of this.waiters.splice(0)) w(this.exit);
   }
 
   get alive(): boolean {
     return this.exit === null;
+  }
+
+  /** the server's port as the host sees it (0 with --load none) */
+  get remotePort(): number {
+    return this.remoteUrl ? Number(new URL(this.remoteUrl).port || 80) : 0;
   }
 
   onExit(): Promise<ExitInfo> {
@@ -131,12 +147,20 @@ export class RemoteTarget {
 
   exitNote(): string {
     if (this.linkLost)
-      return `the SSH link to ${this.host} was lost (${this.linkLost}): pid ${this.pid} may still run`;
+      return this.spawned
+        ? `the SSH link to ${this.host} was lost (${this.linkLost}): the server leakhound started there (pid ${this.pid}) is stopped by its helper`
+        : `the SSH link to ${this.host} was lost (${this.linkLost}): pid ${this.pid} may still run`;
+    if (this.spawned)
+      return `pid ${this.pid} on ${this.host} ${this.exit?.signal ? `was killed by ${this.exit.signal}` : `exited with code ${this.exit?.code}`}`;
     return `pid ${this.pid} on ${this.host} is gone: not leakhound's child, so its exit status is unknown${this.workers.length ? `; it had ${this.workers.length} worker(s)` : ''}`;
   }
 
   async stop(): Promise<ExitInfo | null> {
     clearInterval(this.poll);
+    if (this.spawned && !this.exit && !this.linkLost) {
+      const st = await stopOnHost(this.helper, this.spawned);
+      this.end(st ? { code: st.code, signal: st.signal } : { code: null, signal: null });
+    }
     return this.exit;
   }
 }
@@ -145,6 +169,8 @@ export interface RemoteConnectOptions {
   host: string;
   attach?: number;
   attachMatch?: string;
+  /** start this command line on the host instead of attaching */
+  spawn?: { command: string; cwd?: string; env: Record<string, string>; readyTimeoutMs: number };
   url?: string;
   load: 'builtin' | 'none' | 'command';
   ssh?: TransportOptions;
@@ -173,7 +199,13 @@ export class RemoteHost {
     let helper: RemoteHelper | null = null;
     try {
       helper = await RemoteHelper.start(link);
-      const pid = o.attach ?? (await pickByCommand(helper, o.attachMatch ?? '', o.host));
+      const spawned = o.spawn
+        ? await spawnOnHost(helper, {
+            ...o.spawn,
+            url: o.url ?? (o.load === 'none' ? null : 'http://127.0.0.1:{port}/'),
+          })
+        : null;
+      const pid = spawned?.pid ?? o.attach ?? (await pickByCommand(helper, o.attachMatch ?? '', o.host));
       const d = await helper.request<RemoteDescribe>('describe', { pid });
       if (!d.alive)
         throw new UserError(
@@ -183,7 +215,7 @@ export class RemoteHost {
         throw new UserError(
           `not permitted to inspect pid ${pid} on ${o.host} (another user's process): connect as that user (${o.host} with User in ~/.ssh/config, or user@host) or as root`,
         );
-      let remoteUrl = o.url ?? null;
+      let remoteUrl = spawned ? spawned.url : (o.url ?? null);
       if (!remoteUrl && o.load !== 'none') {
         if (d.ports.length !== 1)
           throw new UserError(
@@ -207,7 +239,17 @@ export class RemoteHost {
         forwards.push([port, remotePort]);
         url = `http://127.0.0.1:${port}${u.pathname}${u.search}`;
       }
-      const target = new RemoteTarget(helper, o.host, pid, url, port, remoteUrl, d.argv, d.descendants);
+      const target = new RemoteTarget(
+        helper,
+        o.host,
+        pid,
+        url,
+        port,
+        remoteUrl,
+        d.argv,
+        d.descendants,
+        spawned,
+      );
       const host = new RemoteHost(link, helper, target, remoteRuntime(d), d);
       host.forwards = forwards;
       host.helperCpuAtStart = (await helper.request<{ cpuMs: number }>('usage')).cpuMs;
