@@ -64,6 +64,12 @@ describe('UI: Hosts', () => {
     expect(await servers.getByTestId('host-server').count()).toBe(1); // only that host's processes
     await shot(page, '30-hosts');
 
+    // where the requests come from is chosen, not implied: here (default), the host, or none
+    expect(await servers.getByLabel('Requests from').locator('option').allTextContents()).toEqual([
+      'here, through an SSH forward',
+      'the host itself (its node)',
+      'none: live traffic only',
+    ]);
     await servers.getByLabel('Requests to send').fill('40000');
     await row.getByRole('button', { name: `Attach to pid ${pid} on root@lhtest` }).click();
     await page.waitForURL(/#\/runs\/[^/]+\/live$/);

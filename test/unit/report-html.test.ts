@@ -149,6 +149,40 @@ describe('buildReportHtml', () => {
     expect(part).toContain('unknown: the sampling profile cannot tell');
   });
 
+  it('says where the requests came from and, for a remote server, which host it ran on', () => {
+    expect(html).toContain(`Requests sent from this machine (${result.host.hostname}).`);
+    const remote = (via: 'ssh-forward' | 'host'): string => {
+      const r = sampleResult({ requests: 3000, leakBytesPerRequest: 412 });
+      r.load = { ...r.load!, via };
+      r.target.remote = {
+        host: 'ops@web-3',
+        transport: 'ssh',
+        hostname: 'web-3',
+        kernel: '6.1.0-18-amd64',
+        helperPython: '3.11.2',
+        helperCpuMs: 90,
+        bytesSent: 1,
+        bytesReceived: 1,
+        url: 'http://127.0.0.1:8000/',
+        linkLost: null,
+        loadNode: 'v20.19.2',
+        spawned: true,
+      };
+      return buildReportHtml(r, { paper: 'A4' });
+    };
+    expect(remote('host')).toContain(
+      'Requests sent from ops@web-3 itself (its node v20.19.2): latency without the network between.',
+    );
+    const fwd = remote('ssh-forward');
+    expect(fwd).toMatch(
+      /Requests sent from this machine \([^)]+\) through an SSH forward to ops@web-3: latency includes the link\./,
+    );
+    expect(fwd).toContain(
+      'ops@web-3 (web-3, 6.1.0-18-amd64), over ssh; started and ended there by leakhound',
+    );
+    expect(fwd).toContain('leakhound ran on');
+  });
+
   it('tables the processes and the environment needed to repeat the run', () => {
     const procs = html.slice(html.indexOf('id="processes"'), html.indexOf('id="environment"'));
     expect(procs).toContain('>41000<');

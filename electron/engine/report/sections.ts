@@ -37,7 +37,18 @@ export function loadHtml(r: Result): string {
 <thead><tr>${th('Errors by kind')}${th('Connect', true)}${th('Timeout', true)}${th('Non-2xx status', true)}${th('Other', true)}</tr></thead>
 <tbody><tr>${td('count')}${[errs.connect, errs.timeout, errs.status, errs.other].map((v) => td(int(v), 'n')).join('')}</tr></tbody>
 </table>
-${codes ? `<p class="muted">HTTP status codes: ${codes}.</p>` : ''}`;
+${codes ? `<p class="muted">HTTP status codes: ${codes}.</p>` : ''}
+<p class="muted">Requests sent from ${esc(loadOrigin(r))}.</p>`;
+}
+
+/** Where the requests came from: the network between changes the latency figures. */
+export function loadOrigin(r: Result): string {
+  const remote = r.target.remote;
+  if (r.load?.via === 'host' && remote)
+    return `${remote.host} itself (its node ${remote.loadNode ?? '?'}): latency without the network between`;
+  if (r.load?.via === 'ssh-forward' && remote)
+    return `this machine (${r.host.hostname}) through an SSH forward to ${remote.host}: latency includes the link`;
+  return `this machine (${r.host.hostname})`;
 }
 
 function pathHtml(path: string[], red: Redactor): string {
@@ -286,8 +297,18 @@ export function environmentHtml(r: Result, red: Redactor): string {
             `${t.exitCode !== null ? `exit code ${t.exitCode}` : ''}${t.signal ? ` signal ${t.signal}` : ''}`.trim(),
           ),
     ],
+    ...(t.remote
+      ? ([
+          [
+            'Server host',
+            esc(
+              `${t.remote.host} (${[t.remote.hostname, t.remote.kernel].filter(Boolean).join(', ')}), over ${t.remote.transport}${t.remote.spawned ? '; started and ended there by leakhound' : ''}`,
+            ),
+          ],
+        ] as [string, string][])
+      : []),
     [
-      'Host',
+      t.remote ? 'leakhound ran on' : 'Host',
       esc(
         `${h.hostname} (${h.platform}, ${h.cpus} CPU${h.cpus === 1 ? '' : 's'}, ${bytes(h.totalMemBytes)} memory)`,
       ),

@@ -1,7 +1,8 @@
 // Hosts: servers on other machines over the user's own ssh. The hosts of their ssh config
 // plus the ones added here; a host's `ps` read there by the remote helper; one click on
-// Attach starts a hunt on that process (load through an SSH forward, or live traffic only)
-// and opens its live run view.
+// Attach starts a hunt on that process (requests from here through an SSH forward, from the
+// host itself, or live traffic only: chosen, since the network between changes latency) and
+// opens its live run view.
 import { type FormEvent, useState } from 'react';
 import type { ProcessEntry } from '../../../shared/api';
 import type { RunOptionsInput } from '../../../shared/options';
@@ -11,10 +12,18 @@ import { go } from '../lib/router';
 import { call } from '../lib/transport';
 import { useAsync } from '../lib/useAsync';
 
+type LoadFrom = 'here' | 'host' | 'none';
+const FROM_NOTE: Record<LoadFrom, string> = {
+  here: 'latency then includes the link',
+  host: 'latency without the link; needs node on the host',
+  none: 'the curve is against time',
+};
+
 function HostProcesses({ host }: { host: string }) {
   const procs = useAsync(() => call('hosts.processes', { host }), [host]);
   const [requests, setRequests] = useState('3000');
-  const [watchOnly, setWatchOnly] = useState(false);
+  const [from, setFrom] = useState<LoadFrom>('here');
+  const watchOnly = from === 'none';
   const [starting, setStarting] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
   const list = servers(procs.data ?? []);
@@ -25,7 +34,7 @@ function HostProcesses({ host }: { host: string }) {
     const n = Number(requests);
     const options: RunOptionsInput = watchOnly
       ? { host, attach: p.pid, load: 'none', durationMs: Math.max(10, n) * 1000 }
-      : { host, attach: p.pid, requests: Number.isInteger(n) && n > 0 ? n : 3000 };
+      : { host, attach: p.pid, requests: Number.isInteger(n) && n > 0 ? n : 3000, loadFrom: from };
     try {
       const { id } = await call('runs.start', options);
       go({ name: 'run', id, tab: 'live' });
@@ -52,8 +61,16 @@ function HostProcesses({ host }: { host: string }) {
       </div>
       <div className="presets">
         <label>
-          <input type="checkbox" checked={watchOnly} onChange={(e) => setWatchOnly(e.target.checked)} /> live
-          traffic only (no requests sent)
+          requests from{' '}
+          <select
+            aria-label="Requests from"
+            value={from}
+            onChange={(e) => setFrom(e.target.value as LoadFrom)}
+          >
+            <option value="here">here, through an SSH forward</option>
+            <option value="host">the host itself (its node)</option>
+            <option value="none">none: live traffic only</option>
+          </select>
         </label>
         <label>
           {watchOnly ? 'seconds' : 'requests'}{' '}
@@ -65,9 +82,7 @@ function HostProcesses({ host }: { host: string }) {
             size={7}
           />
         </label>
-        <span className="muted">
-          {watchOnly ? '' : 'sent from here through an SSH forward to the host’s loopback'}
-        </span>
+        <span className="muted">{FROM_NOTE[from]}</span>
       </div>
       {error ? (
         <div className="state state-error" role="alert">
