@@ -37,18 +37,13 @@ import { NodeWorkers } from './hunt/node-workers';
 import { makePlan } from './hunt/plan';
 import { guessRuntime } from './hunt/runtime-guess';
 import { JsonlWriter } from './jsonl';
-import { LoadRecorder, runLoad } from './load/generator';
+import { LoadRecorder, runLoad } from './load';
 import { type Scenario, scenarioEndpoints, scenarioStages, validateScenario } from './load/scenario';
 import { descendants, readSmapsRollup, startTimeMs } from './proc/procfs';
 import { detectRuntime } from './proc/runtime';
 import { TreeSampler } from './proc/sampler';
-import {
-  type PyCapture,
-  type PyCensus,
-  PythonAgentSession,
-  pythonAgentEnv,
-  pythonSuspects,
-} from './python/session';
+import { type PyCapture, type PyCensus, PythonAgentSession, pythonAgentEnv } from './python/session';
+import { pythonSuspects } from './python/suspects';
 import { RemoteHost, RemoteTarget } from './remote/host';
 import { hostEndpoints, RemoteLoad } from './remote/remote-load';
 import type { RemoteSampler } from './remote/sampler';
@@ -64,8 +59,9 @@ import {
   writeFileAtomic,
   writeMeta,
 } from './store';
-import { defaultLogFile, isInspectorChatter, SpawnedTarget } from './target/spawn';
+import { defaultLogFile, type ExitInfo, isInspectorChatter, SpawnedTarget } from './target/spawn';
 import { crossCheck, decideVerdict } from './verdict/decide';
+import { type Ending, endingError, endingVerdict } from './verdict/ending';
 import { recyclingFromArgv } from './verdict/lifetimes';
 import { checkLifeLeak } from './verdict/warmup';
 import { VERSION } from './version';
@@ -1158,39 +1154,15 @@ export class Hunt extends EventEmitter {
     if (this.remote && !this.linkLost) await this.python?.shutdownAgents().catch(() => []); // a dormant agent drops its state
     await this.remote?.close();
     if (failure && !this.targetDied && !(failure instanceof UserError)) this.log('error', failure.message);
+    const ending = this.ending(status, failure, exit);
     const finalVerdict: Verdict =
       verdict ??
-      (this.checkpoints.length >= 5
-        ? {
-            ...decideVerdict({
-              checkpoints: this.checkpoints.slice(1),
-              suspects: [],
-              heapKnown: this.inspector !== null || this.python !== null,
-              heapLabel: 'the heap',
-            }),
-            kind: 'inconclusive' as const,
-          }
-        : {
-            kind: 'inconclusive' as const,
-            bytesPerRequest: 0,
-            ci95: [0, 0] as [number, number],
-            basis: 'none' as const,
-            reason: '',
-          });
-    if (!verdict) {
-      const why = this.linkLost
-        ? `The SSH link to ${this.options.host} was lost after ${this.recorder.requests} requests (${this.linkLost}), so the hunt could not finish. What was measured before:`
-        : this.targetDied
-          ? `The target died during the run (${this.target instanceof AttachedTarget ? 'not our child: exit status unknown' : exit?.signal ? `signal ${exit.signal}` : `exit code ${exit?.code}`}) after ${this.recorder.requests} requests, so the hunt could not finish. What was measured before it died:`
-          : this.diskFull
-            ? 'The disk filled up during the run, so the hunt was stopped early. What was measured before:'
-            : this.targetHung
-              ? `The target stopped answering requests after ${this.recorder.requests} of them (it is still running, so it is probably deadlocked or stuck in garbage collection). What was measured before:`
-              : status === 'interrupted'
-                ? 'The hunt was stopped before it finished.'
-                : `The hunt failed: ${failure?.message ?? 'unknown error'}.`;
-      finalVerdict.reason = `${why} ${finalVerdict.reason}`.trim();
-    }
+      endingVerdict({
+        ending: ending ?? { kind: 'failed', message: failure?.message ?? null },
+        requests: this.recorder.requests,
+        checkpoints: this.checkpoints,
+        heapKnown: this.inspector !== null || this.python !== null,
+      });
     const load: LoadStats | null =
       this.recorder.requests > 0 || this.options.load === 'builtin'
         ? { ...this.recorder.stats(), via: this.remoteLoad ? 'host' : this.remote ? 'ssh-forward' : 'local' }
@@ -1257,24 +1229,7 @@ export class Hunt extends EventEmitter {
       snapshots: this.snapshots,
       warnings: this.warnings,
       revealStrings: this.options.revealStrings,
-      errorKind: this.linkLost
-        ? 'link-lost'
-        : this.targetHung
-          ? 'target-hung'
-          : this.diskFull
-            ? 'disk-full'
-            : failure
-              ? 'error'
-              : null,
-      error: this.linkLost
-        ? `the SSH link to ${this.options.host} was lost (${this.linkLost}); what was gathered is kept in ${this.dir}`
-        : this.diskFull
-          ? `the disk is full: the hunt was stopped early; what was gathered is kept in ${this.dir}`
-          : this.targetHung
-            ? `the target stopped answering after ${this.recorder.requests} requests (no response for ${Math.round(this.stallMs() / 1000)} s); what was gathered is in ${this.dir}`
-            : failure
-              ? failure.message
-              : null,
+      ...endingError(ending, failure?.message ?? null, { requests: this.recorder.requests, dir: this.dir }),
     };
     const checked = resultSchema.parse(result);
     for (const w of [this.samplesOut, this.checkpointsOut]) w?.close();
@@ -1314,6 +1269,26 @@ export class Hunt extends EventEmitter {
     if (failure instanceof UserError) throw failure;
     if (failure && status === 'failed') throw failure;
     return checked;
+  }
+
+  /** Why the hunt could not judge its figures, when it could not (verdict/ending.ts words it). */
+  private ending(status: RunStatus, failure: Error | null, exit: ExitInfo | null): Ending | null {
+    if (this.linkLost) return { kind: 'link-lost', host: this.options.host ?? '', why: this.linkLost };
+    if (this.targetDied)
+      return {
+        kind: 'target-died',
+        exit:
+          this.target instanceof AttachedTarget
+            ? 'not our child: exit status unknown'
+            : exit?.signal
+              ? `signal ${exit.signal}`
+              : `exit code ${exit?.code}`,
+      };
+    if (this.diskFull) return { kind: 'disk-full' };
+    if (this.targetHung) return { kind: 'target-hung', stallMs: this.stallMs() };
+    if (status === 'interrupted') return { kind: 'interrupted' };
+    if (failure) return { kind: 'failed', message: failure.message };
+    return null;
   }
 }
 

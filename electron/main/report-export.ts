@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BrowserWindow } from 'electron';
 import { buildReportHtml } from '../engine/report/html';
-import { readResult } from '../engine/report/render';
+import { readResult } from '../engine/report/result-file';
 import type { Paper } from '../engine/report/styles';
 import { printToPdfOptions } from './report-print';
 import { reportWindowOptions } from './window-options';

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../electron/engine/errors';
 import { chromiumCandidates, findChromium } from '../../electron/engine/report/pdf';
-import { readResult, renderReport } from '../../electron/engine/report/render';
+import { renderReport } from '../../electron/engine/report/render';
+import { readResult } from '../../electron/engine/report/result-file';
 import { sampleResult } from '../../electron/engine/report/sample-result';
 
 const tmp = mkdtempSync(join(tmpdir(), 'leakhound-report-cli-'));

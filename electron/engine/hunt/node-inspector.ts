@@ -70,15 +70,21 @@ export class NodeInspector {
   }
 
   /** Two full GCs (the second collects what the first's finalisers released), then memoryUsage(). */
-  async collectAndMeasure(): Promise<NodeMemory> {
+  collectAndMeasure(): Promise<NodeMemory> {
+    return this.collectAndEvaluate<NodeMemory>('JSON.stringify(process.memoryUsage())');
+  }
+
+  /** Two full GCs (the second frees what the first's finalizers released), then `expression`. */
+  async collectAndEvaluate<T>(expression: string): Promise<T> {
     await this.cdp.send('HeapProfiler.collectGarbage', {}, { timeoutMs: 60_000 });
     await this.cdp.send('HeapProfiler.collectGarbage', {}, { timeoutMs: 60_000 });
-    const r = await this.cdp.send(
-      'Runtime.evaluate',
-      { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true },
-      { timeoutMs: 10_000 },
-    );
-    return JSON.parse(r.result.value) as NodeMemory;
+    return this.evaluateJson<T>(expression);
+  }
+
+  /** The value of an expression that returns a JSON string, parsed. */
+  async evaluateJson<T>(expression: string, timeoutMs = 10_000): Promise<T> {
+    const r = await this.cdp.send('Runtime.evaluate', { expression, returnByValue: true }, { timeoutMs });
+    return JSON.parse(r.result.value) as T;
   }
 
   /**

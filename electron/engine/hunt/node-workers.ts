@@ -44,6 +44,9 @@ const MEASURE = `(() => {
   return JSON.stringify([m.heapUsed, m.external, s ? s.n : null, s ? s.role() : 'worker']);
 })()`;
 
+/** what MEASURE returns: heapUsed, external, requests served (null: no counter), role */
+type Measure = [number, number, number | null, string];
+
 const SERVED = `(() => { const s = globalThis[${KEY}]; return s ? s.n : null; })()`;
 const UNINSTALL = `(() => { const s = globalThis[${KEY}]; if (s) s.off(); return true; })()`;
 
@@ -159,19 +162,7 @@ export class NodeWorkers {
     const per = await Promise.all(
       this.live().map(async (s): Promise<NodeProcessCheckpoint | null> => {
         try {
-          await s.inspector.cdp.send('HeapProfiler.collectGarbage', {}, { timeoutMs: 60_000 });
-          await s.inspector.cdp.send('HeapProfiler.collectGarbage', {}, { timeoutMs: 60_000 });
-          const r = await s.inspector.cdp.send(
-            'Runtime.evaluate',
-            { expression: MEASURE, returnByValue: true },
-            { timeoutMs: 10_000 },
-          );
-          const [heapUsed, external, served, role] = JSON.parse(r.result.value) as [
-            number,
-            number,
-            number | null,
-            string,
-          ];
+          const [heapUsed, external, served, role] = await s.inspector.collectAndEvaluate<Measure>(MEASURE);
           return {
             pid: s.pid,
             startedAt: s.startedAt,
@@ -232,11 +223,7 @@ export class NodeWorkers {
     const out: Array<{ session: Session; role: string; served: number }> = [];
     for (const s of this.live().sort((a, b) => a.startedAt - b.startedAt)) {
       try {
-        const r = await s.inspector.cdp.send('Runtime.evaluate', {
-          expression: MEASURE,
-          returnByValue: true,
-        });
-        const [, , served, role] = JSON.parse(r.result.value) as [number, number, number | null, string];
+        const [, , served, role] = await s.inspector.evaluateJson<Measure>(MEASURE);
         out.push({ session: s, role, served: served ?? 0 });
       } catch {
         // gone

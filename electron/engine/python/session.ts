@@ -9,7 +9,6 @@ import type { PyCapture, PyCensus, PyCheckpoint, PyProcessInfo, PyTracemalloc } 
 // One import for the orchestrator.
 export { agentBootstrapCode, agentRequest, preparePythonAgent, pythonAgentEnv } from './agent-client';
 export { detectPythonRuntime } from './detect';
-export { comparePythonCaptures, pythonSuspects } from './suspects';
 export type { PyCapture, PyCensus, PyCheckpoint, PyProcessInfo } from './types';
 
 export interface PythonSessionTimeouts {

@@ -1,51 +1,12 @@
-// I/O edge of the report: read a finished run folder, write report.html and/or report.pdf.
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+// I/O edge of the report: from a finished run folder, write report.html and/or report.pdf.
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { type Result, resultSchema } from '../../../shared/result';
-import { UserError } from '../errors';
 import { buildReportHtml, footerText } from './html';
+import type { RenderReportOptions } from './options';
 import { findChromium, htmlToPdf } from './pdf';
+import { readResult } from './result-file';
 import type { Paper } from './styles';
 import { isSweepDir, renderSweepReport } from './sweep-render';
-
-export interface RenderReportOptions {
-  /** where to write the HTML report */
-  html?: string;
-  /** where to write the PDF report */
-  pdf?: string;
-  paper?: Paper;
-  revealStrings?: boolean;
-  /** the browser for the PDF (default: $LEAKHOUND_CHROMIUM or the system Chromium) */
-  chromium?: string;
-}
-
-/** Reads and validates `runDir/result.json`; every failure is one clear UserError line. */
-export function readResult(runDir: string): Result {
-  const file = join(runDir, 'result.json');
-  if (!existsSync(runDir) || !statSync(runDir).isDirectory()) {
-    throw new UserError(`${runDir} is not a folder: give the folder of a finished leakhound run`);
-  }
-  if (!existsSync(file)) {
-    throw new UserError(`${file} not found: is this a finished leakhound run folder?`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new UserError(
-      `${file} is not valid JSON (${(e as Error).message}): the run may not have finished writing it`,
-    );
-  }
-  const parsed = resultSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const where = issue.path.length ? issue.path.join('.') : '(top level)';
-    throw new UserError(
-      `${file} is not a leakhound result (schema version 1): ${where}: ${issue.message}; re-run the hunt with this leakhound version`,
-    );
-  }
-  return parsed.data;
-}
 
 function prepare(file: string): string {
   const abs = resolve(file);

@@ -4,9 +4,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Result } from '../../../shared/result';
 import { UserError } from '../errors';
+import type { RenderReportOptions } from './options';
 import { findChromium, htmlToPdf } from './pdf';
-import type { RenderReportOptions } from './render';
-import { readResult } from './render';
+import { readResult } from './result-file';
 import { buildSweepReportHtml, type SweepFile, sweepFooterText } from './sweep-html';
 
 export function isSweepDir(dir: string): boolean {

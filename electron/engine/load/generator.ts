@@ -1,2 +1,0 @@
-// The name the orchestrator imports; same exports as ./index.
-export * from './index';
