@@ -34,20 +34,19 @@ import { ExternalLoad } from './hunt/external-load';
 import { LifetimeTracker, withinLifeGap } from './hunt/lifetimes';
 import { NodeInspector } from './hunt/node-inspector';
 import { NodeWorkers } from './hunt/node-workers';
+import { type HuntTarget, openTarget } from './hunt/open-target';
 import { makePlan } from './hunt/plan';
 import { guessRuntime } from './hunt/runtime-guess';
 import { JsonlWriter } from './jsonl';
 import { LoadRecorder, runLoad } from './load';
 import { type Scenario, scenarioEndpoints, scenarioStages, validateScenario } from './load/scenario';
 import { descendants, readSmapsRollup, startTimeMs } from './proc/procfs';
-import { detectRuntime } from './proc/runtime';
 import { TreeSampler } from './proc/sampler';
-import { type PyCapture, type PyCensus, PythonAgentSession, pythonAgentEnv } from './python/session';
+import { type PyCapture, type PyCensus, PythonAgentSession } from './python/session';
 import { pythonSuspects } from './python/suspects';
-import { RemoteHost, RemoteTarget } from './remote/host';
-import { hostEndpoints, RemoteLoad } from './remote/remote-load';
+import { type RemoteHost, RemoteTarget } from './remote/host';
+import { hostEndpoints, type RemoteLoad } from './remote/remote-load';
 import type { RemoteSampler } from './remote/sampler';
-import { keepRemoteLog } from './remote/spawn';
 import {
   defaultDataDir,
   ensureDir,
@@ -59,7 +58,7 @@ import {
   writeFileAtomic,
   writeMeta,
 } from './store';
-import { defaultLogFile, type ExitInfo, isInspectorChatter, SpawnedTarget } from './target/spawn';
+import { type ExitInfo, isInspectorChatter, SpawnedTarget } from './target/spawn';
 import { crossCheck, decideVerdict } from './verdict/decide';
 import { type Ending, endingError, endingVerdict } from './verdict/ending';
 import { recyclingFromArgv } from './verdict/lifetimes';
@@ -79,7 +78,7 @@ export class Hunt extends EventEmitter {
   private readonly abortLoad = new AbortController();
   private stopRequested = false;
   private manualSnapshots = 0;
-  private target: SpawnedTarget | AttachedTarget | RemoteTarget | null = null;
+  private target: HuntTarget | null = null;
   /** --host: the target runs on another machine, reached over SSH (remote/) */
   private remote: RemoteHost | null = null;
   /** --load-from host: the built-in generator running on the host */
@@ -280,61 +279,20 @@ export class Hunt extends EventEmitter {
         ? `starting ${o.spawn}`
         : `attaching to ${o.attach !== undefined ? `pid ${o.attach}` : `"${o.attachMatch}"`}${o.host ? ` on ${o.host}` : ''}`,
     );
-    let runtime: 'node' | 'python' | 'other';
-    if (o.host) {
-      this.remote = await RemoteHost.open({
-        host: o.host,
-        attach: o.attach,
-        attachMatch: o.attachMatch,
-        spawn: o.spawn
-          ? { command: o.spawn, cwd: o.cwd, env: o.env ?? {}, readyTimeoutMs: o.readyTimeoutMs }
-          : undefined,
-        url: o.url ?? o.endpoints?.[0]?.url,
-        load: o.load,
-        ssh: { configFile: o.sshConfig },
-      });
-      this.target = this.remote.target;
-      if (this.remote.target.spawned) keepRemoteLog(this.remote.target.spawned, defaultLogFile(this.dir));
-      if (o.loadFrom === 'host') {
-        this.remoteLoad = await RemoteLoad.start(this.remote.link);
-        this.log(
-          'info',
-          `the requests go from ${o.host} itself (its node ${this.remoteLoad.node}): latency without the SSH link`,
-        );
-      }
-      runtime = this.remote.runtime;
-      this.runtime = runtime;
-    } else if (o.attach !== undefined) {
-      this.target = await AttachedTarget.open(o.attach, o.url ?? o.endpoints?.[0]?.url, o.targetLog);
-      runtime = detectRuntime(o.attach) ?? 'other';
-      this.runtime = runtime;
-    } else {
-      runtime = guessRuntime(o.spawn as string, o.cwd ?? process.cwd());
-      const env: Record<string, string> = { ...(process.env as Record<string, string>), ...o.env };
-      if (runtime === 'python') {
-        const py = pythonAgentEnv(this.dir);
-        Object.assign(env, py.env);
-        this.pythonSocketDir = py.socketDir;
-      }
-      const spawned = await SpawnedTarget.start({
-        command: o.spawn as string,
-        url: o.url ?? o.endpoints?.[0]?.url ?? 'http://127.0.0.1:{port}/',
-        cwd: o.cwd ?? process.cwd(),
-        env,
-        readyTimeoutMs: o.readyTimeoutMs,
-        inspect: runtime !== 'python',
-        logFile: defaultLogFile(this.dir),
-      });
-      this.target = spawned;
-      spawned.onExitBlocked = () => {
+    const opened = await openTarget(o, this.dir, (level, m) => this.log(level, m));
+    ({ remote: this.remote, remoteLoad: this.remoteLoad, pythonSocketDir: this.pythonSocketDir } = opened);
+    const runtime = opened.runtime;
+    this.runtime = runtime;
+    this.target = opened.target;
+    if (opened.target instanceof SpawnedTarget)
+      opened.target.onExitBlocked = () => {
         // a Node tree's processes share stderr: NodeWorkers hears which one, and lets it go
         if (this.workers) return;
         this.targetExiting = true;
         this.log('info', 'the target is exiting: disconnecting the inspector so it can');
         void this.inspector?.cdp.close();
       };
-    }
-    const target = this.target;
+    const target = opened.target;
     void target.onExit().then((exit) => {
       if (this.phase === 'stopping' || this.phase === 'done') return;
       if (target instanceof RemoteTarget && target.linkLost) {
