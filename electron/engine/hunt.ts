@@ -266,6 +266,10 @@ export class Hunt extends EventEmitter {
     }
     if (this.targetDied) status = 'target-died';
     else if (failure || this.targetHung || this.diskFull || this.linkLost) status = 'failed';
+    // Dead before answering anything: a start-up failure (an app that does not import, under a
+    // gunicorn master that had bound the port already), said as one, with its last output.
+    if (this.targetDied && this.recorder.requests === 0 && !failure)
+      failure = new UserError(diedBeforeServing(this.target));
     return this.finish(status, failure, verdict, suspects);
   }
 
@@ -1248,6 +1252,22 @@ export class Hunt extends EventEmitter {
     if (failure) return { kind: 'failed', message: failure.message };
     return null;
   }
+}
+
+function diedBeforeServing(target: HuntTarget | null): string {
+  const exit = target?.exit;
+  const how = exit?.signal
+    ? `was killed by ${exit.signal}`
+    : exit?.code !== null && exit?.code !== undefined
+      ? `exited with code ${exit.code}`
+      : 'was gone';
+  const all = (target?.stderrTail?.get() ?? []).filter((l) => l.trim() && !isInspectorChatter(l));
+  const tail = all.slice(-8);
+  // the cause is often above a supervisor's own traceback (gunicorn's HaltServer after the worker's error)
+  const isCause = (l: string) => /\b\w+(Error|Exception): /.test(l);
+  const cause = tail.some(isCause) ? undefined : all.slice(0, -8).find(isCause);
+  if (cause) tail.unshift(cause.trimStart(), '…');
+  return `the target ${how} before answering any request${tail.length ? `; its last output:\n${tail.map((l) => `    ${l}`).join('\n')}` : ''}`;
 }
 
 function guessRuntimeSafe(o: RunOptions): 'node' | 'python' | 'other' {

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readStat } from '../../electron/engine/proc/procfs';
-import { NODE_FIXTURES, runCli, tmpDir } from '../helpers/cli';
+import { NODE_FIXTURES, PY_FIXTURES, runCli, tmpDir } from '../helpers/cli';
 
 const cases: Array<[string, string[], RegExp]> = [
   ['unknown command', ['hunt'], /^leakhound: unknown command 'hunt'; the commands are run, /],
@@ -91,6 +91,27 @@ describe('bad input', () => {
       /^leakhound: the target exited with code 3 before listening on 127\.0\.0\.1:\d+; its last output:/,
     );
     expect(r.stderr).toContain('config error: DATABASE_URL is not set');
+  });
+
+  it('a gunicorn whose app does not import: exit 2 with the cause, even though its master had bound the port', async () => {
+    const out = path.join(tmpDir(), 'run');
+    const r = await runCli([
+      'run',
+      '--spawn',
+      `/usr/bin/gunicorn -w 2 -b 127.0.0.1:{port} --chdir ${PY_FIXTURES} no_such_module:app`,
+      '--url',
+      'http://127.0.0.1:{port}/',
+      '--out',
+      out,
+    ]);
+    expect(r.code, r.stderr).toBe(2);
+    // the master binds before its workers fail: either leakhound saw it listen (then the hunt
+    // says it died before answering) or not yet (then the start says so); the cause either way
+    expect(r.stderr).toMatch(
+      /^leakhound: the target (exited with code 3 before answering any request|ran under)/,
+    );
+    expect(r.stderr).toMatch(/No module named 'no_such_module'|no module 'no_such_module'/);
+    expect(r.stderr).not.toMatch(/what was gathered/);
   });
 
   it('a target that daemonises: exit 2 naming the daemon, which is stopped, not left behind', async () => {
