@@ -77,3 +77,46 @@ export const phaseSchema = z.enum([
   'failed',
 ]);
 export type Phase = z.infer<typeof phaseSchema>;
+
+/**
+ * The rules between options, in one place for the CLI, the API, the hunt and the form: the
+ * first one broken, as the line to show (flags named as the CLI spells them), or null.
+ */
+export function optionConflicts(o: RunOptionsInput): string | null {
+  if (!o.spawn && o.attach === undefined && !(o.host && o.attachMatch))
+    return 'say what to hunt: --spawn "<command line>" or --attach <pid>';
+  if (o.spawn && o.attach !== undefined) return '--spawn and --attach exclude each other';
+  const load = o.load ?? 'builtin';
+  if (o.spawn && load === 'builtin' && !o.url && !o.endpoints?.length)
+    return '--url is required: the URL to send requests to, e.g. http://127.0.0.1:{port}/';
+  if (o.loadFrom === 'host' && (!o.host || load !== 'builtin'))
+    return '--load-from host runs the built-in load on the --host: give --host DEST, and not --load none or --load-command';
+  if (o.requests !== undefined && o.durationMs !== undefined)
+    return 'give --requests or --duration, not both';
+  if (load === 'command' && !o.loadCommand)
+    return '--load command needs --load-command "CMD", e.g. --load-command "k6 run script.js"';
+  if (load === 'command' && o.durationMs === undefined)
+    return '--load-command needs --duration, so leakhound knows when to take the middle and final snapshots';
+  return null;
+}
+
+const isLoopback = (host: string) =>
+  host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+/** The URLs to load: http only, and on this machine unless allowRemote (the form asks first). */
+export function urlProblem(o: RunOptionsInput): string | null {
+  for (const u of [o.url, ...(o.endpoints ?? []).map((e) => e.url)]) {
+    if (!u) continue;
+    let parsed: URL;
+    try {
+      parsed = new URL(u.split('{port}').join('1'));
+    } catch {
+      return `not a valid URL: ${u} (example: http://127.0.0.1:{port}/)`;
+    }
+    if (parsed.protocol !== 'http:')
+      return `only http:// URLs can be loaded (got ${parsed.protocol} in ${u})`;
+    if (!isLoopback(parsed.hostname) && !o.allowRemote)
+      return `${u} is not on this machine: leakhound only loads loopback targets unless you pass --allow-remote`;
+  }
+  return null;
+}

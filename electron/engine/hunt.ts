@@ -7,7 +7,13 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ApiEvent, DiffRow } from '../../shared/api';
 import { sampleLevel } from '../../shared/decimate';
-import type { Endpoint, Phase, RunOptions } from '../../shared/options';
+import {
+  type Endpoint,
+  optionConflicts,
+  type Phase,
+  type RunOptions,
+  urlProblem,
+} from '../../shared/options';
 import {
   type AttachInfo,
   type Checkpoint,
@@ -68,9 +74,6 @@ import { VERSION } from './version';
 export interface HuntEnv {
   dataDir?: string;
 }
-
-const isLoopback = (host: string) =>
-  host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 
 export class Hunt extends EventEmitter {
   readonly id: string;
@@ -144,44 +147,13 @@ export class Hunt extends EventEmitter {
     env: HuntEnv = {},
   ) {
     super();
-    if (!options.spawn && options.attach === undefined && !(options.host && options.attachMatch))
-      throw new UserError('say what to hunt: --spawn "<command line>" or --attach <pid>');
-    if (options.spawn && options.attach !== undefined)
-      throw new UserError('--spawn and --attach exclude each other');
-    if (options.spawn && options.load === 'builtin' && !options.url && !options.endpoints?.length)
-      throw new UserError('--url is required: the URL to send requests to, e.g. http://127.0.0.1:{port}/');
-    if (options.loadFrom === 'host' && (!options.host || options.load !== 'builtin'))
-      throw new UserError(
-        '--load-from host runs the built-in load on the --host: give --host DEST, and not --load none or --load-command',
-      );
-    if (options.requests !== undefined && options.durationMs !== undefined)
-      throw new UserError('give --requests or --duration, not both');
-    if (options.load === 'command' && !options.loadCommand)
-      throw new UserError(
-        '--load command needs --load-command "CMD", e.g. --load-command "k6 run script.js"',
-      );
-    if (options.load === 'command' && options.durationMs === undefined)
-      throw new UserError(
-        '--load-command needs --duration, so leakhound knows when to take the middle and final snapshots',
-      );
+    const conflict = optionConflicts(options);
+    if (conflict) throw new UserError(conflict);
     this.scenario = options.scenario
       ? validateScenario(options.scenario, 'scenario', { requireLength: false })
       : null;
-    for (const u of [options.url, ...(options.endpoints ?? []).map((e) => e.url)]) {
-      if (!u) continue;
-      let parsed: URL;
-      try {
-        parsed = new URL(u.split('{port}').join('1'));
-      } catch {
-        throw new UserError(`not a valid URL: ${u} (example: http://127.0.0.1:{port}/)`);
-      }
-      if (parsed.protocol !== 'http:')
-        throw new UserError(`only http:// URLs can be loaded (got ${parsed.protocol} in ${u})`);
-      if (!isLoopback(parsed.hostname) && !options.allowRemote)
-        throw new UserError(
-          `${u} is not on this machine: leakhound only loads loopback targets unless you pass --allow-remote`,
-        );
-    }
+    const badUrl = urlProblem(options);
+    if (badUrl) throw new UserError(badUrl);
     this.id = options.out ? path.basename(path.resolve(options.out)) : newRunId(this.startedAt);
     this.dir = options.out
       ? path.resolve(options.out)

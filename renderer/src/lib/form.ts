@@ -1,6 +1,6 @@
 // The New-hunt form as plain data, and its translation into RunOptions. Pure, so the
 // same rules hold for presets loaded from localStorage and for what the user typed.
-import { DEFAULTS, type RunOptionsInput, runOptionsSchema } from '../../../shared/options';
+import { DEFAULTS, optionConflicts, type RunOptionsInput, runOptionsSchema } from '../../../shared/options';
 
 export interface HuntForm {
   mode: 'spawn' | 'attach';
@@ -109,6 +109,9 @@ export function formToOptions(f: HuntForm): RunOptionsInput {
     const issue = parsed.error.issues[0];
     throw new Error(`${issue.path.join('.') || 'options'}: ${issue.message}`);
   }
+  // the same rules between options the hunt applies, before anything starts
+  const conflict = optionConflicts(opts);
+  if (conflict) throw new Error(conflict);
   return opts;
 }
 
