@@ -65,6 +65,7 @@ import {
   writeMeta,
 } from './store';
 import { type ExitInfo, isInspectorChatter, SpawnedTarget } from './target/spawn';
+import { lastOutput } from './target/tail';
 import { crossCheck, decideVerdict } from './verdict/decide';
 import { type Ending, endingError, endingVerdict } from './verdict/ending';
 import { recyclingFromArgv } from './verdict/lifetimes';
@@ -1233,12 +1234,7 @@ function diedBeforeServing(target: HuntTarget | null): string {
     : exit?.code !== null && exit?.code !== undefined
       ? `exited with code ${exit.code}`
       : 'was gone';
-  const all = (target?.stderrTail?.get() ?? []).filter((l) => l.trim() && !isInspectorChatter(l));
-  const tail = all.slice(-8);
-  // the cause is often above a supervisor's own traceback (gunicorn's HaltServer after the worker's error)
-  const isCause = (l: string) => /\b\w+(Error|Exception): /.test(l);
-  const cause = tail.some(isCause) ? undefined : all.slice(0, -8).find(isCause);
-  if (cause) tail.unshift(cause.trimStart(), '…');
+  const tail = lastOutput((target?.stderrTail?.get() ?? []).filter((l) => !isInspectorChatter(l)));
   return `the target ${how} before answering any request${tail.length ? `; its last output:\n${tail.map((l) => `    ${l}`).join('\n')}` : ''}`;
 }
 

@@ -9,7 +9,7 @@ import { UserError } from '../errors';
 import { agentSourceDir } from '../python/agent-client';
 import { PORT_PLACEHOLDER, splitCommand, substitutePort } from '../target/command';
 import { isInspectorChatter } from '../target/spawn';
-import { LineTail } from '../target/tail';
+import { LineTail, lastOutput } from '../target/tail';
 import type { RemoteHelper } from './helper-client';
 
 export interface RemoteSpawnOptions {
@@ -113,10 +113,7 @@ export async function spawnOnHost(helper: RemoteHelper, o: RemoteSpawnOptions): 
   if (why === null) return spawned;
   await stopOnHost(helper, spawned, 1000);
   await sleep(200); // the last output lines, sent before the exit event
-  const tail = output
-    .get()
-    .filter((l) => l.trim() && !isInspectorChatter(l))
-    .slice(-8);
+  const tail = lastOutput(output.get().filter((l) => !isInspectorChatter(l)));
   const tailText = tail.length ? `; its last output:\n${tail.map((l) => `    ${l}`).join('\n')}` : '';
   throw new UserError(`${why}${tailText}`);
 }

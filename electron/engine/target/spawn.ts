@@ -12,7 +12,7 @@ import { descendants } from '../proc/procfs';
 import { explainMissingModule, missingModule } from '../python/interpreter';
 import { PORT_PLACEHOLDER, resolveExecutable, splitCommand, substitutePort } from './command';
 import { waitForPort } from './ready';
-import { LineTail } from './tail';
+import { LineTail, lastOutput } from './tail';
 
 export interface SpawnTargetOptions {
   command: string;
@@ -154,10 +154,7 @@ export class SpawnedTarget {
     if (ready === 'ready') return target;
     const escaped = target.escaped();
     await target.stop(1000);
-    const tail = target.stderrTail
-      .get()
-      .filter((l) => !isInspectorChatter(l))
-      .slice(-8);
+    const tail = lastOutput(target.stderrTail.get().filter((l) => !isInspectorChatter(l)));
     const tailText = tail.length ? `; its last output:\n${tail.map((l) => `    ${l}`).join('\n')}` : '';
     if (ready === 'exited') {
       const how = target.exit?.signal

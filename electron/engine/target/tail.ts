@@ -24,3 +24,16 @@ export class LineTail {
     return this.partial ? [...this.lines, this.partial.slice(0, this.maxLineLength)] : [...this.lines];
   }
 }
+
+/**
+ * The lines worth showing when a target fails: its last `n`, and — when none of them says
+ * what went wrong — the first error line above them (the cause is often above a supervisor's
+ * own traceback: a gunicorn worker's ModuleNotFoundError above the master's HaltServer).
+ */
+export function lastOutput(lines: readonly string[], n = 8): string[] {
+  const all = lines.filter((l) => l.trim());
+  const tail = all.slice(-n);
+  const isCause = (l: string) => /\b\w+(Error|Exception): /.test(l);
+  const cause = tail.some(isCause) ? undefined : all.slice(0, -n).find(isCause);
+  return cause ? [cause.trimStart(), '…', ...tail] : tail;
+}
