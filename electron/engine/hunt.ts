@@ -42,6 +42,7 @@ import { NodeInspector } from './hunt/node-inspector';
 import { NodeWorkers } from './hunt/node-workers';
 import { type HuntTarget, openTarget } from './hunt/open-target';
 import { makePlan } from './hunt/plan';
+import { targetSection } from './hunt/result-target';
 import { guessRuntime } from './hunt/runtime-guess';
 import { JsonlWriter } from './jsonl';
 import { LoadRecorder, runLoad } from './load';
@@ -1115,47 +1116,35 @@ export class Hunt extends EventEmitter {
       leakhoundVersion: VERSION,
       host: hostInfo(),
       options: this.options as unknown as Record<string, unknown>,
-      target: {
+      target: targetSection({
+        options: this.options,
         runtime: this.inspector
           ? 'node'
           : this.python
             ? 'python'
             : (this.runtime ?? guessRuntimeSafe(this.options)),
-        mode: this.options.spawn ? 'spawn' : 'attach',
-        pid: this.target?.pid ?? this.options.attach ?? null,
-        command: this.target
-          ? this.target.argv.join(' ')
-          : (this.options.spawn ?? `pid ${this.options.attach}`),
-        url:
-          (this.target instanceof AttachedTarget ? this.target.nsUrl : null) ??
-          this.target?.url ??
-          this.options.url ??
-          null,
         runtimeVersion: this.inspector?.version ?? null,
-        exitCode: this.targetDied ? (exit?.code ?? null) : null,
-        signal: this.targetDied ? (exit?.signal ?? null) : null,
-        stderrTail: this.targetDied
-          ? this.target?.stderrTail
-              ?.get()
-              .filter((l) => !isInspectorChatter(l))
-              .slice(-20)
-          : undefined,
+        opened: this.target
+          ? {
+              pid: this.target.pid,
+              argv: this.target.argv,
+              url: (this.target instanceof AttachedTarget ? this.target.nsUrl : null) ?? this.target.url,
+              output: this.target.stderrTail?.get().filter((l) => !isInspectorChatter(l)) ?? null,
+              exitNote:
+                (this.targetDied || this.linkLost) &&
+                (this.target instanceof AttachedTarget || this.target instanceof RemoteTarget)
+                  ? this.target.exitNote()
+                  : null,
+            }
+          : null,
+        exit,
+        died: this.targetDied,
+        linkLost: this.linkLost !== null,
         processes: this.sampler?.processes() ?? [],
         restarts: this.sampler?.restarts() ?? 0,
-        ...(this.attachInfo ? { attach: this.attachInfo } : {}),
-        ...(this.targetDied && this.target instanceof AttachedTarget
-          ? { exitNote: this.target.exitNote() }
-          : {}),
-        ...(remoteInfo
-          ? {
-              host: this.options.host,
-              remote: remoteInfo as NonNullable<Result['target']['remote']>,
-              ...((this.targetDied || this.linkLost) && this.target instanceof RemoteTarget
-                ? { exitNote: this.target.exitNote() }
-                : {}),
-            }
-          : {}),
-      },
+        attach: this.attachInfo ?? null,
+        remote: (remoteInfo as Result['target']['remote']) ?? null,
+      }),
       load,
       samples: this.samples.values(),
       checkpoints: this.checkpoints,
