@@ -1,8 +1,9 @@
 // `leakhound analyze`: suspects from snapshot files taken elsewhere.
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../engine/errors';
 import { analyzeSnapshots } from '../engine/heap/analyze';
+import { openSnapshots } from '../engine/open-snapshots';
+import { VERSION } from '../engine/version';
 import type { ParsedFlags } from './args';
 import { formatBytes } from './summary';
 
@@ -13,26 +14,30 @@ export async function analyzeCommand(
 ): Promise<number> {
   if (files.length < 1) throw new UserError('give 1 to 3 .heapsnapshot files: baseline, target, final');
   const tty = Boolean(out.isTTY);
-  const result = await analyzeSnapshots(
-    files.map((f) => path.resolve(f)),
-    {
-      requestsBetween: flags.requests as number | undefined,
-      revealStrings: flags['reveal-strings'] === true,
-      cache: flags['no-cache'] !== true,
-      onProgress: (p) => {
-        if (tty) out.write(`\r\x1b[2K${p.phase} ${Math.round(p.percent)}%`);
-      },
+  const abs = files.map((f) => path.resolve(f));
+  const options = {
+    requestsBetween: flags.requests as number | undefined,
+    revealStrings: flags['reveal-strings'] === true,
+    cache: flags['no-cache'] !== true,
+    onProgress: (p: { phase: string; percent: number }) => {
+      if (tty) out.write(`\r\x1b[2K${p.phase} ${Math.round(p.percent)}%`);
     },
-  );
+  };
+  // With --out, the same run folder and result.json as the desktop's "open snapshots"
+  // (leakhound report DIR renders it); without, the suspects are only printed.
+  const dir = flags.out ? path.resolve(String(flags.out)) : null;
+  const result = dir
+    ? (
+        await openSnapshots({
+          ...options,
+          id: path.basename(dir),
+          files: abs,
+          outDir: dir,
+          leakhoundVersion: VERSION,
+        })
+      ).analysis
+    : await analyzeSnapshots(abs, options);
   if (tty) out.write('\r\x1b[2K');
-  if (flags.out) {
-    const dir = path.resolve(String(flags.out));
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(
-      path.join(dir, 'analysis.json'),
-      `${JSON.stringify({ files: files.map((f) => path.resolve(f)), suspects: result.suspects, diff: result.diff ?? null }, null, 1)}\n`,
-    );
-  }
   if (flags.json) {
     out.write(`${JSON.stringify({ suspects: result.suspects }, null, 2)}\n`);
     return 0;

@@ -133,7 +133,12 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary:
       'Find leak suspects in heap snapshots taken elsewhere (DevTools, --heapsnapshot-signal, v8.writeHeapSnapshot).',
     flags: [
-      { name: 'out', kind: 'string', value: 'DIR', help: 'write analysis.json into DIR' },
+      {
+        name: 'out',
+        kind: 'string',
+        value: 'DIR',
+        help: 'make DIR a run folder: the snapshots linked in, result.json (leakhound report DIR renders it)',
+      },
       {
         name: 'requests',
         kind: 'int',

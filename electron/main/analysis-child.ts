@@ -1,13 +1,8 @@
 // Entry of the analysis process (Electron utilityProcess, or a Node child process outside
 // Electron). Parsing a 1 GB snapshot takes a minute and gigabytes: doing it here keeps the
 // main process, and so every window, responsive, and gives it its own V8 heap.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { Suspect } from '../../shared/result';
-import { analyzeSnapshots } from '../engine/heap/analyze';
-import { FILES, readMeta, writeFileAtomic, writeMeta } from '../engine/store';
-import { buildAnalyzeResult, snapshotFileName } from './analysis-result';
+import { openSnapshots } from '../engine/open-snapshots';
+import { readMeta, writeMeta } from '../engine/store';
 
 export interface AnalysisRequest {
   type: 'analyze';
@@ -37,30 +32,13 @@ function send(m: AnalysisMessage): void {
   else process.send?.(m);
 }
 
-/** Link (not copy: they can be gigabytes) the snapshots into the run folder under a hunt's names. */
-function linkSnapshots(files: string[], outDir: string, warnings: string[]): string[] {
-  return files.map((file, i) => {
-    const name = snapshotFileName(i, files.length);
-    const dest = path.join(outDir, name);
-    for (const make of [() => fs.symlinkSync(file, dest), () => fs.linkSync(file, dest)]) {
-      try {
-        make();
-        return name;
-      } catch {}
-    }
-    warnings.push(`could not link ${file} into the run folder; it is referenced by its path`);
-    // Relative to the run folder, so `path.join(runDir, ref)` still finds it.
-    return path.relative(outDir, file);
-  });
-}
-
 async function analyze(req: AnalysisRequest): Promise<AnalysisMessage> {
-  const startedAt = new Date().toISOString();
-  const warnings: string[] = [];
-  const sizes = req.files.map((f) => fs.statSync(f).size);
-  const refs = linkSnapshots(req.files, req.outDir, warnings);
   let lastSent = 0;
-  const { suspects } = await analyzeSnapshots(req.files, {
+  const { result, resultFile } = await openSnapshots({
+    id: req.runId,
+    files: req.files,
+    outDir: req.outDir,
+    leakhoundVersion: req.leakhoundVersion,
     revealStrings: req.revealStrings,
     onProgress: (p) => {
       // Progress comes per chunk; a few messages a second is plenty for a progress bar.
@@ -70,28 +48,6 @@ async function analyze(req: AnalysisRequest): Promise<AnalysisMessage> {
       send({ type: 'progress', phase: p.phase, percent: p.percent });
     },
   });
-  const result = buildAnalyzeResult({
-    id: req.runId,
-    files: req.files,
-    refs,
-    sizes,
-    startedAt,
-    endedAt: new Date().toISOString(),
-    suspects: suspects as Suspect[],
-    leakhoundVersion: req.leakhoundVersion,
-    host: {
-      hostname: os.hostname(),
-      platform: process.platform,
-      cpus: os.cpus().length,
-      totalMemBytes: os.totalmem(),
-    },
-    revealStrings: req.revealStrings,
-    warnings,
-  });
-  const resultFile = path.join(req.outDir, FILES.result);
-  writeFileAtomic(resultFile, `${JSON.stringify(result, null, 2)}\n`);
-  const meta = readMeta(req.outDir);
-  if (meta) writeMeta(req.outDir, { ...meta, status: 'finished', endedAt: result.endedAt });
   return { type: 'done', resultFile, suspects: result.suspects.length };
 }
 
