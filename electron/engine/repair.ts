@@ -16,7 +16,7 @@ import {
   writeFileAtomic,
   writeMeta,
 } from './store';
-import { decideVerdict } from './verdict/decide';
+import { endingVerdict } from './verdict/ending';
 import { VERSION } from './version';
 
 const SNAPSHOT = /^snapshot-(\d+)-([a-z0-9-]+)\.heapsnapshot$/;
@@ -49,13 +49,12 @@ export async function repairRun(dir: string): Promise<Result | null> {
       const [, , label] = SNAPSHOT.exec(file) as RegExpExecArray;
       return { file, label, atRequests: 0, bytes: statSync(path.join(dir, file)).size };
     });
-  const partial = decideVerdict({
-    checkpoints: checkpoints.slice(1),
-    suspects: [],
+  const verdict = endingVerdict({
+    ending: { kind: 'crashed' },
+    requests: samples[samples.length - 1]?.requests ?? 0,
+    checkpoints,
     heapKnown: checkpoints.some((c) => c.heapBytes !== null),
-    heapLabel: 'the heap',
   });
-  const last = samples[samples.length - 1];
   const result: Result = {
     schemaVersion: SCHEMA_VERSION,
     id: meta.id,
@@ -77,11 +76,7 @@ export async function repairRun(dir: string): Promise<Result | null> {
     load: null,
     samples,
     checkpoints,
-    verdict: {
-      ...partial,
-      kind: 'inconclusive',
-      reason: `The run was interrupted after ${last?.requests ?? 0} requests (leakhound stopped before it finished); repaired from what was on disk. ${partial.reason}`,
-    },
+    verdict,
     suspects: [],
     snapshots,
     warnings: [

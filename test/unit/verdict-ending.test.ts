@@ -45,6 +45,19 @@ describe('a hunt that could not judge its figures', () => {
     });
   });
 
+  it('leakhound itself stopped mid-run (runs --repair): said so, with the fit over what it left', () => {
+    const v = endingVerdict({
+      ending: { kind: 'crashed' },
+      requests: 2500,
+      checkpoints: growing(6, 300),
+      heapKnown: true,
+    });
+    expect(v.kind).toBe('inconclusive');
+    expect(v.reason).toMatch(
+      /^The run was interrupted after 2500 requests \(leakhound stopped before it finished\); repaired from what was on disk\. \S/,
+    );
+  });
+
   it('result.json errorKind and error line for each way of ending', () => {
     const f = { requests: 1200, dir: '/runs/x' };
     expect(endingError({ kind: 'link-lost', host: 'web-3', why: 'Broken pipe' }, null, f)).toEqual({

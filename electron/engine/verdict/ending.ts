@@ -1,5 +1,5 @@
 // How a hunt ended when it could not judge its figures (the target died or hung, the disk
-// filled, the SSH link dropped, it was stopped or failed): the verdict it still gives, the
+// filled, the SSH link dropped, it was stopped, failed, or leakhound itself died): the verdict it still gives, the
 // words that say why first, and result.json's errorKind / error. Pure: the hunt says what
 // happened, this says what that means.
 import type { Checkpoint, Result, Verdict } from '../../../shared/result';
@@ -11,6 +11,8 @@ export type Ending =
   | { kind: 'disk-full' }
   | { kind: 'target-hung'; stallMs: number }
   | { kind: 'interrupted' }
+  /** leakhound itself stopped mid-run; `runs --repair` judges what it left on disk */
+  | { kind: 'crashed' }
   | { kind: 'failed'; message: string | null };
 
 export interface EndingFacts {
@@ -52,6 +54,8 @@ function whyFirst(f: EndingFacts): string {
       return `The target stopped answering requests after ${f.requests} of them (it is still running, so it is probably deadlocked or stuck in garbage collection). What was measured before:`;
     case 'interrupted':
       return 'The hunt was stopped before it finished.';
+    case 'crashed':
+      return `The run was interrupted after ${f.requests} requests (leakhound stopped before it finished); repaired from what was on disk.`;
     case 'failed':
       return `The hunt failed: ${e.message ?? 'unknown error'}.`;
   }
