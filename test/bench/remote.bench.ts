@@ -159,48 +159,24 @@ async function main() {
           await cli(['run', '--attach', String(local.pid), '--requests', String(REQUESTS)]),
         ),
       );
-      console.log(
-        line(
-          `remote #${i}`,
-          await cli(
-            [
-              'run',
-              '--host',
-              'lhtest',
-              '--attach',
-              String(remotePid),
-              '--requests',
-              String(REQUESTS),
-              ...ssh,
-            ],
-            {
-              sshdPid: sshd.pid,
-              proxy,
-            },
-          ),
-        ),
-      );
-      // the same hunt with the requests sent from the host itself: no link in the latency
-      console.log(
-        line(
-          `remote --load-from host #${i}`,
-          await cli(
-            [
-              'run',
-              '--host',
-              'lhtest',
-              '--attach',
-              String(remotePid),
-              '--requests',
-              String(REQUESTS),
-              '--load-from',
-              'host',
-              ...ssh,
-            ],
-            { sshdPid: sshd.pid, proxy },
-          ),
-        ),
-      );
+      // through the forward, then with the requests sent from the host itself (no link in the latency)
+      for (const [label, from] of [
+        ['remote', []],
+        ['remote --load-from host', ['--load-from', 'host']],
+      ] as const) {
+        const args = [
+          'run',
+          '--host',
+          'lhtest',
+          '--attach',
+          String(remotePid),
+          '--requests',
+          String(REQUESTS),
+        ];
+        console.log(
+          line(`${label} #${i}`, await cli([...args, ...from, ...ssh], { sshdPid: sshd.pid, proxy })),
+        );
+      }
     }
     // with and without heap snapshots (--safe): what sampling alone costs, and what snapshots add
     for (const safe of [[], ['--safe']]) {

@@ -12,6 +12,17 @@ import { startSshd, type TestSshd, treeOf } from './sshd-harness';
 let sshd: TestSshd;
 let hostNet = '';
 
+/** `leakhound run` starting the leaky Flask app under gunicorn with 2 workers on the host */
+const GUNICORN_ON_HOST = [
+  'run',
+  '--host',
+  'lhspawn',
+  '--spawn',
+  '/usr/bin/gunicorn -w 2 -b 127.0.0.1:{port} leaky_flask:app',
+  '--cwd',
+  PY_FIXTURES,
+];
+
 const readResult = (out: string): Result =>
   resultSchema.parse(JSON.parse(readFileSync(path.join(out, 'result.json'), 'utf8')));
 
@@ -87,13 +98,7 @@ describe('starting the server on an ssh host', () => {
   it('gunicorn with 2 workers started there: the dormant agent names the class, and the server is ended after', async () => {
     const out = path.join(tmpDir(), 'run');
     const r = await cli([
-      'run',
-      '--host',
-      'lhspawn',
-      '--spawn',
-      '/usr/bin/gunicorn -w 2 -b 127.0.0.1:{port} leaky_flask:app',
-      '--cwd',
-      PY_FIXTURES,
+      ...GUNICORN_ON_HOST,
       '--url',
       'http://127.0.0.1:{port}/audit',
       '--requests',
@@ -149,13 +154,7 @@ describe('starting the server on an ssh host', () => {
   it('--load-from host: the built-in load runs on the host with its node, and the run says so', async () => {
     const out = path.join(tmpDir(), 'run');
     const r = await cli([
-      'run',
-      '--host',
-      'lhspawn',
-      '--spawn',
-      '/usr/bin/gunicorn -w 2 -b 127.0.0.1:{port} leaky_flask:app',
-      '--cwd',
-      PY_FIXTURES,
+      ...GUNICORN_ON_HOST,
       '--url',
       'http://127.0.0.1:{port}/audit?n={{counter}}',
       '--load-from',
@@ -268,21 +267,7 @@ describe('starting the server on an ssh host', () => {
   ] as const)
     it(`${what} mid-run: the link-lost error, samples kept, the server leakhound started ended too`, async () => {
       const out = path.join(tmpDir(), 'run');
-      const run = cli([
-        'run',
-        '--host',
-        'lhspawn',
-        '--spawn',
-        `/usr/bin/gunicorn -w 2 -b 127.0.0.1:{port} leaky_flask:app`,
-        '--cwd',
-        PY_FIXTURES,
-        '--load',
-        'none',
-        '--duration',
-        '2m',
-        '--out',
-        out,
-      ]);
+      const run = cli([...GUNICORN_ON_HOST, '--load', 'none', '--duration', '2m', '--out', out]);
       const samples = path.join(out, 'samples.jsonl');
       const until = Date.now() + 30_000;
       while (Date.now() < until) {
