@@ -4,7 +4,7 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { descendants, readStatus } from '../proc/procfs';
-import { agentRequest, agentSourceDir, socketName } from '../python/agent-client';
+import { AGENT_FILES, agentRequest, agentSourceDir, socketName } from '../python/agent-client';
 
 /** The folder the agent makes for itself (sitecustomize.py computes the same). */
 export const dormantDir = (uid: number): string => `/tmp/leakhound-agent-${uid}`;
@@ -53,7 +53,7 @@ export function dormantEnv(dir: string, prevPythonPath = process.env.PYTHONPATH 
   mkdirSync(target, { recursive: true, mode: 0o755 });
   chmodSync(target, 0o755);
   const src = agentSourceDir();
-  for (const f of ['sitecustomize.py', 'leakhound_agent.py']) {
+  for (const f of AGENT_FILES) {
     copyFileSync(path.join(src, f), path.join(target, f));
     chmodSync(path.join(target, f), 0o644);
   }

@@ -7,7 +7,8 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 
-const AGENT_FILES = ['sitecustomize.py', 'leakhound_agent.py'];
+/** the agent's files, copied or sent wherever a target loads it from */
+export const AGENT_FILES = ['sitecustomize.py', 'leakhound_agent.py'];
 /** Unix socket paths are limited to 107 bytes; keep room for `/py-<pid>.sock`. */
 const MAX_SOCKET_DIR = 90;
 

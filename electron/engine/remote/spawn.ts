@@ -6,7 +6,7 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors';
-import { agentSourceDir } from '../python/agent-client';
+import { AGENT_FILES, agentSourceDir } from '../python/agent-client';
 import { PORT_PLACEHOLDER, splitCommand, substitutePort } from '../target/command';
 import { isInspectorChatter } from '../target/spawn';
 import { LineTail, lastOutput } from '../target/tail';
@@ -42,7 +42,6 @@ export interface RemoteSpawned {
   onExit: ((s: SpawnStatus) => void) | null;
 }
 
-const AGENT_FILES = ['sitecustomize.py', 'leakhound_agent.py'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function portOf(url: string): number | null {
