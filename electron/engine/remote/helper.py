@@ -413,7 +413,10 @@ def _relay(pid, stream):
 
 def _reap(pid):
     entry = _spawned[pid]
-    entry["code"] = entry["popen"].wait()
+    code = entry["popen"].wait()
+    # its last output before its exit: the relay reads the pipe to its end first
+    entry["relay"].join(2.0)
+    entry["code"] = code
     send({"ev": "spawn-exit", "pid": pid, "status": spawn_status(pid)})
 
 
@@ -489,7 +492,9 @@ def cmd_spawn(a):
     finally:
         os.close(r)
     _spawned[p.pid] = {"popen": p, "code": None, "watchdog": w}
-    threading.Thread(target=_relay, args=(p.pid, p.stdout), daemon=True).start()
+    relay = threading.Thread(target=_relay, args=(p.pid, p.stdout), daemon=True)
+    _spawned[p.pid]["relay"] = relay
+    relay.start()
     threading.Thread(target=_reap, args=(p.pid,), daemon=True).start()
     return {"pid": p.pid, "exe": exe}
 
